@@ -1,0 +1,150 @@
+"""The `entrepairs` command: thin wrappers around the gateway's functions."""
+
+import multiprocessing
+import sys
+from pathlib import Path
+
+import click
+
+from auth_gateway import content, create_app, default_instance_path, demo, members, migrate, publish
+from auth_gateway.builder import BuildError
+from auth_gateway.i18n import translate
+from auth_gateway.instance import init_instance
+from auth_gateway.members import MemberError
+
+
+def _app(ctx):
+    return create_app({"INSTANCE_PATH": ctx.obj["instance"]})
+
+
+def _services(app):
+    return app.extensions["entrepairs"]
+
+
+@click.group()
+@click.option("--instance", type=click.Path(file_okay=False, path_type=Path), envvar="ENTREPAIRS_INSTANCE",
+              help="Instance folder (default: ENTREPAIRS_INSTANCE, else Flask's instance folder).")
+@click.pass_context
+def main(ctx, instance):
+    """Run a community of practice: a knowledge base and its gateway."""
+    ctx.obj = {"instance": (instance or Path(default_instance_path())).resolve()}
+
+
+@main.command()
+@click.option("--demo", "with_demo", is_flag=True, help="Also create demo accounts and print them.")
+@click.pass_context
+def init(ctx, with_demo):
+    """Create the instance (config, database, content repo, first build); keep what exists."""
+    paths, created = init_instance(ctx.obj["instance"])
+    click.echo(translate("cli.init.instance", path=paths.root))
+    for what in created:
+        click.echo(translate("cli.init.created", what=what))
+    app = _app(ctx)
+    services = _services(app)
+    migrate.upgrade(services.database)
+    _publish_or_exit(services)
+    if with_demo:
+        click.echo(translate("cli.init.demo_accounts"))
+        for account in demo.ensure_demo_accounts(paths, services.database, services.community):
+            click.echo(translate("cli.init.demo_account", role=account["role"], email=account["email"],
+                                 password=account["password"], structure=account["structure"],
+                                 region=account["region"]))
+
+
+@main.command()
+@click.pass_context
+def build(ctx):
+    """Build the content repo's HEAD and make it the live site if the build succeeds."""
+    _publish_or_exit(_services(_app(ctx)))
+
+
+def _publish_or_exit(services):
+    try:
+        result = publish.publish(services.paths, services.database)
+    except BuildError as error:
+        commit = content.head_commit(services.paths.content_dir)
+        click.echo(translate("cli.build.failed", commit=commit[:10], reason=error), err=True)
+        if error.log:
+            click.echo(error.log, err=True)
+        sys.exit(1)
+    key = "cli.build.ok" if result.changed else "cli.build.unchanged"
+    click.echo(translate(key, commit=result.commit[:10], seconds=result.seconds))
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx):
+    """Apply the schema migrations that are missing."""
+    revision = migrate.upgrade(_services(_app(ctx.parent)).database)
+    click.echo(translate("cli.db.upgraded", revision=revision))
+
+
+@main.group()
+def member():
+    """Members of the community."""
+
+
+@member.command("add")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", default="member", show_default=True, help="member, animator or admin")
+@click.option("--structure", required=True, help="A structure of community.yml, e.g. \"Cap emploi\".")
+@click.option("--region", required=True, help="A region of community.yml, e.g. \"Auvergne-Rhône-Alpes\".")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+@click.pass_context
+def member_add(ctx, email, name, role, structure, region, password_stdin):
+    """Add an active member."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    services = _services(_app(ctx.parent))
+    try:
+        with services.database.write() as session:
+            added = members.add_member(session, services.community, email=email, name=name,
+                                       structure=structure, region=region, password=password, role=role)
+    except MemberError as error:
+        raise click.ClickException(translate(error.key, **error.values)) from None
+    click.echo(translate("cli.member.added", email=added.email, role=added.role))
+
+
+@member.command("list")
+@click.pass_context
+def member_list(ctx):
+    """List members: e-mail, name, role, status, structure, region (tab-separated)."""
+    services = _services(_app(ctx.parent))
+    with services.database.session() as session:
+        for m in members.list_members(session):
+            click.echo("\t".join((m.email, m.display_name, m.role, m.status, m.structure, m.region)))
+
+
+@member.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", required=True, help="member, animator or admin")
+@click.pass_context
+def member_set_role(ctx, email, role):
+    """Change a member's role."""
+    services = _services(_app(ctx.parent))
+    try:
+        with services.database.write() as session:
+            changed = members.set_role(session, email, role)
+    except MemberError as error:
+        raise click.ClickException(translate(error.key, **error.values)) from None
+    click.echo(translate("cli.member.role_set", email=changed.email, role=changed.role))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=multiprocessing.cpu_count(), show_default=True, type=int,
+              help="Worker processes (gunicorn).")
+@click.pass_context
+def serve(ctx, host, port, workers):
+    """Serve the community with gunicorn (a production WSGI server)."""
+    from auth_gateway.server import run
+
+    app = _app(ctx)
+    click.echo(translate("cli.serve.listening", host=host, port=port))
+    run(app, host=host, port=port, workers=workers)

@@ -1,0 +1,65 @@
+"""Database engine and sessions: SQLite (WAL, BEGIN IMMEDIATE for writes) or PostgreSQL."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+#: How long a SQLite writer waits for the lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def sqlite_url(path):
+    """Return the SQLAlchemy URL of the SQLite file at ``path``."""
+    return f"sqlite:///{path}"
+
+
+class Database:
+    """One community's database: an engine, read sessions and write transactions."""
+
+    def __init__(self, url):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine = create_engine(url, pool_pre_ping=not self.is_sqlite)
+        if self.is_sqlite:
+            _tune_sqlite(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Writers take SQLite's write lock when they begin, not at their first write:
+        # a read-then-write transaction cannot then fail with "database is locked".
+        self._writer_sessions = sessionmaker(
+            self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE"), expire_on_commit=False
+        )
+
+    def session(self):
+        """Return a new session for reading (and small writes committed by the caller)."""
+        return self._sessions()
+
+    @contextmanager
+    def write(self):
+        """Yield a session inside one write transaction, committed at the end or rolled back."""
+        with self._writer_sessions() as session, session.begin():
+            yield session
+
+    def dispose(self):
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _tune_sqlite(engine):
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, emit BEGIN (see on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+__all__ = ["Database", "Session", "sqlite_url"]

@@ -1,0 +1,30 @@
+"""The one translation layer: every text a person reads comes from a catalogue.
+
+Catalogues are YAML files in ``auth_gateway/translations/<language>.yml`` mapping a
+stable English key to the text, with ``{name}`` placeholders. French is the only
+language today; another one is a new file.
+"""
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CATALOGUES = Path(__file__).with_name("translations")
+DEFAULT_LANGUAGE = "fr"
+
+
+@cache
+def catalogue(language=DEFAULT_LANGUAGE):
+    """Return the messages of ``language``."""
+    path = CATALOGUES / f"{language}.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def translate(key, language=DEFAULT_LANGUAGE, **values):
+    """Return the text for ``key``, with ``values`` put into its placeholders.
+
+    :raises KeyError: when the key is missing (a test checks every key used exists).
+    """
+    text = catalogue(language)[key]
+    return text.format(**values) if values else text

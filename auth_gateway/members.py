@@ -1,0 +1,137 @@
+"""What can be done with members: add, authenticate, change role, revoke sessions."""
+
+import re
+import secrets
+import unicodedata
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from auth_gateway.community import fold
+from auth_gateway.models import Member, Role, Status, utcnow
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+# Deliberately loose: one @, a dot in the domain, no spaces. Delivery is the real test.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Verified against when the account does not exist, so that the answer takes as long.
+_DUMMY_HASH = generate_password_hash("entrepairs-dummy-password")
+
+
+class MemberError(ValueError):
+    """A member operation was refused; ``key`` and ``values`` make its French message."""
+
+    def __init__(self, key, **values):
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def email_key(email):
+    """Return the identity form of an address: NFKC, trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", email).strip().casefold()
+
+
+def new_session_token():
+    """Return a fresh random session token."""
+    return secrets.token_urlsafe(32)
+
+
+def check_password(password):
+    """Raise :class:`MemberError` unless ``password`` has an acceptable length."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise MemberError("member_error.short_password", minimum=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise MemberError("member_error.long_password", maximum=MAX_PASSWORD_LENGTH)
+
+
+def parse_role(value):
+    """Return the :class:`Role` named ``value``."""
+    try:
+        return Role(fold(value))
+    except ValueError:
+        raise MemberError("member_error.unknown_role", value=value,
+                          choices=", ".join(r.value for r in Role)) from None
+
+
+def add_member(session, community, *, email, name, structure, region, password, role=Role.MEMBER):
+    """Create an active member after checking every field against the community.
+
+    :raises MemberError: on an invalid or duplicate e-mail, unknown structure, region
+        or role, empty name or short password.
+    """
+    email = unicodedata.normalize("NFKC", email).strip()
+    if not _EMAIL.match(email):
+        raise MemberError("member_error.invalid_email", value=email)
+    name = " ".join(name.split())
+    if not name:
+        raise MemberError("member_error.empty_name")
+    found_structure = community.find_structure(structure)
+    if found_structure is None:
+        raise MemberError("member_error.unknown_structure", value=structure,
+                          choices=", ".join(s.name for s in community.structures))
+    found_region = community.find_region(region)
+    if found_region is None:
+        raise MemberError("member_error.unknown_region", value=region, choices=", ".join(community.regions))
+    role = parse_role(role) if isinstance(role, str) else role
+    check_password(password)
+    key = email_key(email)
+    if session.scalar(select(Member.id).where(Member.email_key == key)) is not None:
+        raise MemberError("member_error.duplicate_email", value=email)
+    member = Member(
+        email=email, email_key=key, display_name=name, structure=found_structure.name,
+        region=found_region, role=role, status=Status.ACTIVE,
+        password_hash=generate_password_hash(password), session_token=new_session_token(),
+    )
+    session.add(member)
+    session.flush()
+    return member
+
+
+def find_member(session, email):
+    """Return the member with this e-mail (any case or Unicode form), or None."""
+    return session.scalar(select(Member).where(Member.email_key == email_key(email)))
+
+
+def member_for_session(session, token):
+    """Return the active member whose session token is ``token``, or None."""
+    member = session.scalar(select(Member).where(Member.session_token == token))
+    return member if member is not None and member.status == Status.ACTIVE else None
+
+
+def authenticate(session, email, password):
+    """Return the active member with these credentials, or None.
+
+    Takes the same time whether the account exists or not.
+    """
+    member = find_member(session, email) if len(password) <= MAX_PASSWORD_LENGTH else None
+    if member is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(member.password_hash, password) or member.status != Status.ACTIVE:
+        return None
+    return member
+
+
+def record_login(member):
+    """Note the time of a successful login."""
+    member.last_login_at = utcnow()
+
+
+def revoke_sessions(member):
+    """Make every session and remember cookie of ``member`` useless."""
+    member.session_token = new_session_token()
+
+
+def set_role(session, email, role):
+    """Give the member with this e-mail the role ``role``."""
+    member = find_member(session, email)
+    if member is None:
+        raise MemberError("member_error.not_found", value=email)
+    member.role = parse_role(role)
+    return member
+
+
+def list_members(session):
+    """Return every member, by name."""
+    return session.scalars(select(Member).order_by(Member.display_name, Member.id)).all()
