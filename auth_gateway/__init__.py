@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth_gateway import auth, config, security, site
 from auth_gateway.community import DEFAULT_COMMUNITY, load_community
-from auth_gateway.context import Services, close_db_session
+from auth_gateway.context import Services
 from auth_gateway.database import Database, sqlite_url
 from auth_gateway.i18n import translate
 from auth_gateway.instance import InstancePaths
@@ -60,7 +60,6 @@ def create_app(test_config=None):
     app.before_request(security.require_member)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
-    app.teardown_appcontext(close_db_session)
     app.after_request(security.add_security_headers)
     app.register_blueprint(auth.bp)
     app.register_blueprint(site.bp)

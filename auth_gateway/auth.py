@@ -4,9 +4,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from auth_gateway import members, ratelimit
-from auth_gateway.context import db_session, services
+from auth_gateway.context import services
 from auth_gateway.forms import LoginForm, LogoutForm
 from auth_gateway.i18n import translate
+from auth_gateway.models import Member
 from auth_gateway.security import safe_next
 
 login_manager = LoginManager()
@@ -17,7 +18,8 @@ bp = Blueprint("auth", __name__, url_prefix="/-")
 @login_manager.user_loader
 def load_member(session_token):
     """Return the active member whose current session token the cookie carries."""
-    return members.member_for_session(db_session(), session_token)
+    return members.member_for_session(services().database, session_token,
+                                      current_app.config["REMEMBER_COOKIE_DURATION"])
 
 
 def client_address():
@@ -37,26 +39,28 @@ def login():
     if not form.validate_on_submit():
         return render_template("login.html", form=form), 400
     config = current_app.config
-    account = ratelimit.account_key(members.email_key(form.email.data))
-    address = ratelimit.address_key(client_address())
-    window = config["LOGIN_LIMIT_WINDOW_SECONDS"]
-    limits = [(account, config["LOGIN_LIMIT_PER_ACCOUNT"]), (address, config["LOGIN_LIMIT_PER_ADDRESS"])]
-    session = db_session()
-    if ratelimit.is_throttled(session, limits, window):
+    limits = ratelimit.Limits(config["LOGIN_LIMIT_PER_ACCOUNT"], config["LOGIN_LIMIT_PER_ADDRESS"],
+                              config["LOGIN_LIMIT_WINDOW_SECONDS"])
+    attempt = ratelimit.Attempt(members.email_key(form.email.data), client_address())
+    database = services().database
+    with database.write() as writer:
+        reserved = ratelimit.reserve(writer, attempt, limits)
+    if reserved is None:
         flash(translate("login.throttled"), "error")
         return render_template("login.html", form=form), 429
-    member = members.authenticate(session, form.email.data, form.password.data)
-    session.rollback()  # end the read transaction before writing
-    with services().database.write() as writer:
-        if member is None:
-            ratelimit.record_failure(writer, [account, address], window)
-        else:
-            ratelimit.forget(writer, account)
-            members.record_login(writer.merge(member))
-    if member is None:
+    # The password check (scrypt) runs outside any write transaction.
+    with database.session() as reader:
+        member = members.authenticate(reader, form.email.data, form.password.data)
+        member_id = member.id if member else None
+    if member_id is None:
         flash(translate("login.failed"), "error")
         return render_template("login.html", form=form), 401
-    login_user(member, remember=form.remember.data)
+    with database.write() as writer:
+        ratelimit.succeed(writer, attempt, reserved)
+        member = writer.get(Member, member_id)
+        members.record_login(member, config["REMEMBER_COOKIE_DURATION"])
+        signed_in = members.SignedInMember.of(member)
+    login_user(signed_in, remember=form.remember.data)
     return redirect(safe_next(form.next.data) or "/")
 
 
@@ -66,7 +70,7 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         with services().database.write() as writer:
-            members.revoke_sessions(writer.merge(current_user._get_current_object()))
+            members.revoke_sessions(writer.get(Member, current_user.id))
         logout_user()
         flash(translate("login.logged_out"), "info")
     return redirect(url_for("auth.login"))

@@ -19,8 +19,25 @@ OVERRIDES = Path(__file__).with_name("theme")
 #: Plugins never run: Whoosh, through the gateway, replaces search, whose
 #: search_index.json would hold every page's text.
 REMOVED_PLUGINS = {"search", "material/search"}
-#: mkdocs.yml keys that run code on the build host; refused in the content repo.
-FORBIDDEN_KEYS = {"hooks"}
+
+# mkdocs.yml comes from the content repo, which contributors will push to: what it may
+# say is an allowlist. Refused: keys that run code or read the host (hooks, INHERIT,
+# plugins, extra_templates, site_dir, custom_dir), scripts (extra_javascript) and
+# Markdown extensions that read files (pymdownx.snippets).
+ALLOWED_KEYS = {
+    "site_name", "site_description", "site_author", "site_url", "copyright", "nav", "docs_dir",
+    "use_directory_urls", "theme", "plugins", "extra", "extra_css", "markdown_extensions",
+    "exclude_docs", "draft_docs", "not_in_nav", "validation", "repo_url", "repo_name", "edit_uri",
+}
+ALLOWED_THEME_KEYS = {"name", "language", "features", "palette", "icon", "logo", "favicon", "font"}
+ALLOWED_EXTENSIONS = {
+    "abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables", "toc",
+    "pymdownx.betterem", "pymdownx.caret", "pymdownx.details", "pymdownx.highlight",
+    "pymdownx.inlinehilite", "pymdownx.keys", "pymdownx.mark", "pymdownx.smartsymbols",
+    "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.tilde",
+}
+#: Files a knowledge base may not ship: scripts would run with the site's origin.
+FORBIDDEN_SUFFIXES = {".js", ".mjs"}
 
 _INLINE_SCRIPT = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 
@@ -33,24 +50,41 @@ class BuildError(Exception):
         self.log = log
 
 
-def _plugins_without_search(plugins):
-    if isinstance(plugins, dict):
-        return {name: options for name, options in plugins.items() if name not in REMOVED_PLUGINS}
-    names = (next(iter(p)) if isinstance(p, dict) else p for p in plugins)
-    return [p for p, name in zip(plugins, names, strict=True) if name not in REMOVED_PLUGINS]
+def _names(entries):
+    if isinstance(entries, dict):
+        return list(entries)
+    return [next(iter(e)) if isinstance(e, dict) else e for e in entries or []]
+
+
+def _check_settings(settings):
+    refused = sorted(set(settings) - ALLOWED_KEYS)
+    theme = settings.get("theme") or {}
+    if isinstance(theme, dict):
+        refused += [f"theme.{k}" for k in sorted(set(theme) - ALLOWED_THEME_KEYS)]
+    refused += [f"markdown_extensions: {n}" for n in _names(settings.get("markdown_extensions"))
+                if n not in ALLOWED_EXTENSIONS]
+    refused += [f"plugins: {n}" for n in _names(settings.get("plugins")) if n not in REMOVED_PLUGINS]
+    docs_dir = str(settings.get("docs_dir", "docs"))
+    if Path(docs_dir).is_absolute() or ".." in Path(docs_dir).parts:
+        refused.append(f"docs_dir: {docs_dir}")
+    if refused:
+        raise BuildError(f"mkdocs.yml : réglage interdit ({', '.join(refused)})")
+    return Path(docs_dir)
 
 
 def _read_settings(config_file):
     try:
-        # safe_load: no !!python/ tags from a contributor's mkdocs.yml.
+        # safe_load: no !!python/ tags (nor !ENV, !relative) from a contributor's mkdocs.yml.
         settings = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise BuildError(f"mkdocs.yml illisible : {error}") from error
     if not isinstance(settings, dict):
         raise BuildError("mkdocs.yml doit contenir un dictionnaire de réglages")
-    forbidden = sorted(FORBIDDEN_KEYS & set(settings))
-    if forbidden:
-        raise BuildError(f"mkdocs.yml : clé interdite ({', '.join(forbidden)})")
+    docs_dir = config_file.parent / _check_settings(settings)
+    scripts = sorted(str(p.relative_to(docs_dir)) for p in docs_dir.rglob("*")
+                     if p.suffix.lower() in FORBIDDEN_SUFFIXES or p.is_symlink())
+    if scripts:
+        raise BuildError(f"fichier interdit dans la base (script ou lien symbolique) : {', '.join(scripts)}")
     return settings
 
 
@@ -94,7 +128,7 @@ def build_site(source_dir, site_dir, *, strict=True):
             site_dir=str(site_dir),
             strict=strict,
             theme=theme,
-            plugins=_plugins_without_search(settings.get("plugins") or []),
+            plugins=[],  # only removed plugins are allowed (see _check_settings)
             extra={**(settings.get("extra") or {}), "scope": "/"},
         )
         config.plugins.on_startup(command="build", dirty=False)

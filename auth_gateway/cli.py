@@ -11,6 +11,7 @@ from auth_gateway.builder import BuildError
 from auth_gateway.i18n import translate
 from auth_gateway.instance import init_instance
 from auth_gateway.members import MemberError
+from auth_gateway.models import Status
 
 
 def _app(ctx):
@@ -133,6 +134,48 @@ def member_set_role(ctx, email, role):
     except MemberError as error:
         raise click.ClickException(translate(error.key, **error.values)) from None
     click.echo(translate("cli.member.role_set", email=changed.email, role=changed.role))
+
+
+@member.command("suspend")
+@click.option("--email", required=True)
+@click.pass_context
+def member_suspend(ctx, email):
+    """Suspend a member: she is logged out everywhere and cannot log in."""
+    _set_status(ctx, email, Status.SUSPENDED)
+
+
+@member.command("reactivate")
+@click.option("--email", required=True)
+@click.pass_context
+def member_reactivate(ctx, email):
+    """Let a suspended member in again (her old sessions stay dead)."""
+    _set_status(ctx, email, Status.ACTIVE)
+
+
+def _set_status(ctx, email, status):
+    services = _services(_app(ctx.parent))
+    try:
+        with services.database.write() as session:
+            changed = members.set_status(session, email, status)
+    except MemberError as error:
+        raise click.ClickException(translate(error.key, **error.values)) from None
+    click.echo(translate("cli.member.status_set", email=changed.email, status=changed.status))
+
+
+@member.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+@click.pass_context
+def member_set_password(ctx, email, password_stdin):
+    """Set a member's password; every session of hers ends."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    services = _services(_app(ctx.parent))
+    try:
+        with services.database.write() as session:
+            changed = members.set_password(session, email, password)
+    except MemberError as error:
+        raise click.ClickException(translate(error.key, **error.values)) from None
+    click.echo(translate("cli.member.password_set", email=changed.email))
 
 
 @main.command()

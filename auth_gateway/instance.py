@@ -57,7 +57,11 @@ def init_instance(root, starter=None):
     """
     paths = InstancePaths(Path(root))
     created = []
-    paths.root.mkdir(parents=True, exist_ok=True)
+    # Secrets, password hashes and session tokens live here: owner only.
+    paths.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not paths.database_file.exists():
+        paths.database_file.touch(mode=0o600)
+        created.append(paths.database_file.name)
     if not paths.settings_file.exists():
         write_settings_file(paths.root, {"SECRET_KEY": secrets.token_hex(32)})
         created.append(SETTINGS_FILE)

@@ -2,9 +2,11 @@
 
 import re
 import secrets
+import time
 import unicodedata
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from auth_gateway.community import fold
@@ -82,6 +84,7 @@ def add_member(session, community, *, email, name, structure, region, password, 
         email=email, email_key=key, display_name=name, structure=found_structure.name,
         region=found_region, role=role, status=Status.ACTIVE,
         password_hash=generate_password_hash(password), session_token=new_session_token(),
+        session_started_at=int(time.time()),
     )
     session.add(member)
     session.flush()
@@ -93,10 +96,43 @@ def find_member(session, email):
     return session.scalar(select(Member).where(Member.email_key == email_key(email)))
 
 
-def member_for_session(session, token):
-    """Return the active member whose session token is ``token``, or None."""
-    member = session.scalar(select(Member).where(Member.session_token == token))
-    return member if member is not None and member.status == Status.ACTIVE else None
+@dataclass(frozen=True)
+class SignedInMember:
+    """The member behind a request: what pages need, and flask-login's user protocol."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    session_token: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    @classmethod
+    def of(cls, member):
+        """Return the signed-in view of the ORM ``member``."""
+        return cls(member.id, member.email, member.display_name, member.role, member.session_token)
+
+    def get_id(self):
+        """Return what the session cookie carries: the revocable token, not the id."""
+        return self.session_token
+
+
+_BY_SESSION_TOKEN = select(Member.id, Member.email, Member.display_name, Member.role, Member.session_token).where(
+    Member.session_token == bindparam("token"),
+    Member.status == Status.ACTIVE.value,
+    Member.session_started_at >= bindparam("since"),
+)
+
+
+def member_for_session(database, token, max_age):
+    """Return the active member whose session token is ``token``, issued less than
+    ``max_age`` (a timedelta) ago, or None. Runs on every request."""
+    since = int(time.time() - max_age.total_seconds())
+    row = database.fetch_one(_BY_SESSION_TOKEN, token=token, since=since)
+    return SignedInMember(row[0], row[1], row[2], Role(row[3]), row[4]) if row else None
 
 
 def authenticate(session, email, password):
@@ -113,14 +149,42 @@ def authenticate(session, email, password):
     return member
 
 
-def record_login(member):
-    """Note the time of a successful login."""
+def record_login(member, max_age):
+    """Note a successful login; past half of ``max_age``, start a new session token.
+
+    A new login thus lives at least half of ``max_age``; other devices keep their
+    session until then, and no token lives longer than ``max_age``.
+    """
     member.last_login_at = utcnow()
+    if member.session_started_at < time.time() - max_age.total_seconds() / 2:
+        revoke_sessions(member)
 
 
 def revoke_sessions(member):
     """Make every session and remember cookie of ``member`` useless."""
     member.session_token = new_session_token()
+    member.session_started_at = int(time.time())
+
+
+def set_status(session, email, status):
+    """Suspend, remove or reactivate the member with this e-mail; her sessions end."""
+    member = find_member(session, email)
+    if member is None:
+        raise MemberError("member_error.not_found", value=email)
+    member.status = Status(status)
+    revoke_sessions(member)
+    return member
+
+
+def set_password(session, email, password):
+    """Give the member a new password; every session of hers ends."""
+    check_password(password)
+    member = find_member(session, email)
+    if member is None:
+        raise MemberError("member_error.not_found", value=email)
+    member.password_hash = generate_password_hash(password)
+    revoke_sessions(member)
+    return member
 
 
 def set_role(session, email, role):

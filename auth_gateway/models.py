@@ -1,6 +1,7 @@
 """Tables of the gateway: members, failed logins, site builds."""
 
 import enum
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum, Index, Integer, String, Text, TypeDecorator
@@ -71,20 +72,12 @@ class Member(Base):
     # Random value carried by the session and remember cookies (flask-login's user id).
     # Replaced at logout, password change and suspension: every copied cookie dies.
     session_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # When the token was issued (Unix seconds, compared on every request): sessions and
+    # remember cookies carrying it die after REMEMBER_COOKIE_DURATION, whatever expiry
+    # the client gives the cookie.
+    session_started_at: Mapped[int] = mapped_column(Integer, default=lambda: int(time.time()))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    # What flask-login asks of a user (no UserMixin: its __eq__ would drop __hash__).
-    is_authenticated = True
-    is_anonymous = False
-
-    def get_id(self):
-        """Return what the session cookie carries: the revocable token, not the id."""
-        return self.session_token
-
-    @property
-    def is_active(self):
-        return self.status == Status.ACTIVE
 
     def __repr__(self):
         return f"<Member {self.email_key} {self.role} {self.status}>"

@@ -1,9 +1,16 @@
-"""Rate limits on failed logins, kept in the database so every worker process shares them.
+"""Rate limits on logins, kept in the database so every worker process shares them.
 
-A limit only slows down: failures older than the window stop counting, so nobody is
-locked out for good.
+Three counters of failures within a sliding window: per client address, per account,
+and per (account, address). An address past its limit waits; an account past its limit
+only refuses the addresses that already failed on it, so an attacker cannot lock its
+owner out (she logs in from her own address), and failures older than the window stop
+counting: nobody is locked out for good.
+
+An attempt is counted *before* the password is checked (a reservation, in one write
+transaction), so concurrent attempts cannot exceed a limit; a success withdraws it.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -11,33 +18,54 @@ from sqlalchemy import delete, func, select
 from auth_gateway.models import LoginFailure, utcnow
 
 
-def account_key(email_key):
-    return f"account:{email_key}"
+@dataclass(frozen=True)
+class Limits:
+    """How many failures each counter allows within ``window_seconds``."""
+
+    per_account: int
+    per_address: int
+    window_seconds: int
 
 
-def address_key(address):
-    return f"address:{address}"
+@dataclass(frozen=True)
+class Attempt:
+    """The counters one login attempt touches."""
+
+    account: str
+    address: str
+
+    @property
+    def keys(self):
+        return (f"account:{self.account}", f"address:{self.address}", f"pair:{self.account}|{self.address}")
 
 
-def is_throttled(session, limits, window_seconds):
-    """Return True when one of the ``(key, limit)`` pairs reached its limit in the window."""
-    since = utcnow() - timedelta(seconds=window_seconds)
-    for key, limit in limits:
-        count = session.scalar(
-            select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at >= since)
-        )
-        if count >= limit:
-            return True
-    return False
+def _counts(session, attempt, since):
+    rows = session.execute(
+        select(LoginFailure.key, func.count()).where(LoginFailure.key.in_(attempt.keys), LoginFailure.at >= since)
+        .group_by(LoginFailure.key)
+    )
+    counts = dict(rows.all())
+    return [counts.get(key, 0) for key in attempt.keys]
 
 
-def record_failure(session, keys, window_seconds):
-    """Count one failure for each key, and forget failures past the window."""
+def reserve(session, attempt, limits):
+    """Count ``attempt`` as a failure unless a limit refuses it; return the reserved row ids or None.
+
+    Call inside a write transaction (BEGIN IMMEDIATE on SQLite).
+    """
     now = utcnow()
-    session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(seconds=window_seconds)))
-    session.add_all(LoginFailure(key=key, at=now) for key in keys)
+    since = now - timedelta(seconds=limits.window_seconds)
+    session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+    account, address, pair = _counts(session, attempt, since)
+    if address >= limits.per_address or pair >= limits.per_account or (account >= limits.per_account and pair):
+        return None
+    rows = [LoginFailure(key=key, at=now) for key in attempt.keys]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
 
 
-def forget(session, key):
-    """Drop the failures counted for ``key`` (after a successful login)."""
-    session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+def succeed(session, attempt, reserved):
+    """Withdraw a reservation after a successful login and forget this pair's failures."""
+    session.execute(delete(LoginFailure).where(LoginFailure.id.in_(reserved)))
+    session.execute(delete(LoginFailure).where(LoginFailure.key == attempt.keys[2]))

@@ -9,7 +9,8 @@ import re
 from functools import lru_cache
 from urllib.parse import quote
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file
+from flask import Blueprint, abort, redirect, render_template, request, send_file, session
+from flask_login import current_user
 from markupsafe import escape
 
 from auth_gateway.context import services
@@ -25,6 +26,8 @@ GATEWAY_CONTENT_MARKER = b"<!--entrepairs:gateway-content-->"
 #: Theme assets whose name carries a content hash: they never change under one name.
 _FINGERPRINTED = re.compile(r"^assets/.+\.[0-9a-f]{8}\.min\.(?:js|css)$")
 _ONE_YEAR = 365 * 24 * 3600
+#: Where Flask-WTF keeps the session's raw CSRF token (WTF_CSRF_FIELD_NAME).
+CSRF_SESSION_KEY = "csrf_token"
 
 
 def live_build():
@@ -64,11 +67,27 @@ def resolve(root, path):
         if path and not path.endswith("/"):
             return None, quote(f"/{path}/")
         candidate = os.path.join(candidate, "index.html")
+    elif path.endswith("/"):  # a file named like a folder: /index.html/
+        return None, None
     return (candidate, None) if os.path.isfile(candidate) else (None, None)
 
 
+#: Bound on the rendered headers kept per process (one per open session).
+HEADER_CACHE_SIZE = 4096
+
+
 def _member_header():
-    return render_template("parts/header.html").encode()
+    # Rendering costs more than the rest of a page view; what it shows depends only on
+    # the member and her session's CSRF token (signed tokens never expire: see config).
+    cache = services().headers
+    key = (current_user.id, current_user.display_name, session.get(CSRF_SESSION_KEY))
+    header = cache.get(key) if key[2] else None
+    if header is None:
+        header = render_template("parts/header.html").encode()
+        if len(cache) >= HEADER_CACHE_SIZE:
+            cache.clear()
+        cache[key[:2] + (session.get(CSRF_SESSION_KEY),)] = header
+    return header
 
 
 def _html_response(body, status=200):
@@ -106,13 +125,11 @@ def page(path):
     if build is None:
         return render_template("bare.html", title=translate("error.no_site.title"),
                                text=translate("error.no_site.text")), 503
-    if path == "404.html":
-        abort(404)
     filename, redirect_to = resolve(build.root, path)
     if redirect_to:
         query = request.query_string.decode("latin-1")
         return redirect(redirect_to + (f"?{query}" if query else ""), 301)
-    if filename is None:
+    if filename is None or filename == os.path.join(build.root, "404.html"):  # the shell is not a page
         abort(404)
     if filename.endswith(".html"):
         return _html_response(_read(filename).replace(HEADER_MARKER, _member_header(), 1))
@@ -122,6 +139,6 @@ def page(path):
     response.cache_control.private = True
     if fingerprinted:
         response.cache_control.immutable = True
-    else:
-        response.cache_control.no_cache = True
+    else:  # documents of the knowledge base must not stay on a shared computer's disk
+        response.cache_control.no_store = True
     return response

@@ -9,7 +9,7 @@ from flask_login import FlaskLoginClient
 
 from auth_gateway import create_app, migrate, publish
 from auth_gateway.instance import InstancePaths, init_instance
-from auth_gateway.members import add_member
+from auth_gateway.members import SignedInMember, add_member
 from auth_gateway.models import Role, Status
 
 PASSWORD = "un mot de passe assez long"
@@ -108,4 +108,4 @@ def client(app):
 @pytest.fixture
 def member_client(app, member):
     """A client logged in (through flask-login's test client) as an active member."""
-    return app.test_client(user=member)
+    return app.test_client(user=SignedInMember.of(member))

@@ -132,3 +132,65 @@ def test_cookies_are_httponly_samesite_and_secure_over_https(instance, member):
             assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
             assert ("Secure" in cookie) is secure
         app.extensions["entrepairs"].database.dispose()
+
+
+def test_an_attacker_cannot_lock_the_owner_out(app, member):
+    attacker = app.test_client()
+    for _ in range(app.config["LOGIN_LIMIT_PER_ACCOUNT"] + 2):
+        login(attacker, member.email, "mauvais mot de passe")
+    assert login(attacker, member.email).status_code == 429  # the attacker's address waits
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "192.0.2.10"
+    assert login(owner, member.email).status_code == 302  # she logs in from her own address
+    # Once the account is past its limit, a new address gets one try only.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.11"
+    assert login(other, member.email, "mauvais mot de passe").status_code == 401
+    assert login(other, member.email, "encore faux").status_code == 429
+
+
+def test_concurrent_failed_logins_cannot_exceed_the_limit(app, member):
+    import threading
+
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = 5
+    statuses = []
+
+    def attempt():
+        statuses.append(login(app.test_client(), member.email, "mauvais mot de passe").status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(401) == 5 and statuses.count(429) == 7
+
+
+@pytest.mark.parametrize("change", ["suspend", "set_password"])
+def test_suspension_and_password_change_kill_copied_cookies_for_good(app, client, member, services, change):
+    from auth_gateway import members
+
+    login(client, member.email, remember=True)
+    copied = {c.key: c.value for c in client._cookies.values()}
+    with services.database.write() as session:
+        if change == "suspend":
+            members.set_status(session, member.email, Status.SUSPENDED)
+            members.set_status(session, member.email, Status.ACTIVE)  # reactivated: old cookies stay dead
+        else:
+            members.set_password(session, member.email, "un tout nouveau mot de passe")
+    thief = app.test_client()
+    for name, value in copied.items():
+        thief.set_cookie(name, value)
+    assert thief.get("/").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_a_session_token_dies_after_the_remember_duration_whatever_the_cookie_says(app, client, member, services):
+    login(client, member.email, remember=True)
+    assert client.get("/").status_code == 200
+    max_age = app.config["REMEMBER_COOKIE_DURATION"]
+    with services.database.write() as session:
+        session.execute(update(Member).values(session_started_at=Member.session_started_at - int(max_age.total_seconds()) - 1))
+    assert client.get("/").status_code == 302
+    # Logging in again starts a new token.
+    assert login(client, member.email).status_code == 302 and client.get("/").status_code == 200

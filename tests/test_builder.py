@@ -58,7 +58,20 @@ def test_every_inline_script_of_a_page_has_its_hash_in_the_policy(source, tmp_pa
 @pytest.mark.parametrize("breakage, message", [
     (lambda s: (s / "docs" / "index.md").write_text("[cassé](absente.md)\n"), "strict"),
     (lambda s: (s / "mkdocs.yml").write_text("site_name: [\n"), "illisible"),
-    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\nhooks: [evil.py]\n"), "interdite"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\nhooks: [evil.py]\n"), r"interdit \(hooks\)"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\nINHERIT: other.yml\n"), "INHERIT"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\nsite_dir: /tmp/elsewhere\n"), "site_dir"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\ndocs_dir: /etc\n"), "docs_dir: /etc"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\ndocs_dir: ../..\n"), "docs_dir"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\nextra_javascript: [x.js]\n"), "extra_javascript"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\nplugins: [tags]\n"), "plugins: tags"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\ntheme:\n  name: material\n  custom_dir: /\n"),
+     "theme.custom_dir"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: x\nmarkdown_extensions:\n  - pymdownx.snippets:\n"
+                                             "      base_path: [/]\n"), "pymdownx.snippets"),
+    (lambda s: (s / "mkdocs.yml").write_text("site_name: !ENV [HOME]\n"), "illisible"),
+    (lambda s: (s / "docs" / "x.js").write_text("alert(1)"), "x.js"),
+    (lambda s: (s / "docs" / "lien.md").symlink_to("../mkdocs.yml"), "lien.md"),
     (lambda s: (s / "mkdocs.yml").write_text("site_name: !!python/name:os.system\n"), "illisible"),
     (lambda s: (s / "mkdocs.yml").write_text("site_name: x\ntheme:\n  name: nope\n"), "nope"),
 ])

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -5,6 +7,8 @@ from auth_gateway import members
 from auth_gateway.members import MemberError
 from auth_gateway.models import Member, Role, Status
 from tests.conftest import PASSWORD
+
+DAY = timedelta(days=1)
 
 
 def add(services, **overrides):
@@ -64,10 +68,12 @@ def test_revoking_sessions_changes_the_token_so_old_ones_find_nobody(services):
     old = member.session_token
     with services.database.write() as session:
         members.revoke_sessions(session.merge(member))
+    assert members.member_for_session(services.database, old, DAY) is None
     with services.database.session() as session:
-        assert members.member_for_session(session, old) is None
         current = session.scalar(select(Member)).session_token
-        assert current != old and members.member_for_session(session, current) is not None
+    assert current != old
+    assert members.member_for_session(services.database, current, DAY) == members.SignedInMember(
+        member.id, member.email, member.display_name, member.role, current)
 
 
 def test_set_role_and_list(services):

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from auth_gateway import create_app, migrate, publish
 from auth_gateway.instance import init_instance
-from auth_gateway.members import add_member
+from auth_gateway.members import SignedInMember, add_member
 from auth_gateway.models import Member, Status
 from tests.conftest import PASSWORD
 from tests.helpers import login, logout
@@ -40,13 +40,13 @@ def starter_site(tmp_path_factory):
     login(leaver, "leaver@apec.fr", remember=True)
     copied = {cookie.key: cookie.value for cookie in leaver._cookies.values()}
     logout(leaver)
-    suspended = app.test_client(user=people["suspended"])
+    suspended = app.test_client(user=SignedInMember.of(people["suspended"]))
     with services.database.write() as session:
         session.execute(update(Member).where(Member.email == "suspended@apec.fr").values(status=Status.SUSPENDED))
     site_root = Path(os.path.realpath(paths.live_site))
     files = sorted("/" + str(p.relative_to(site_root)) for p in site_root.rglob("*") if p.is_file())
     yield {"app": app, "paths": paths, "files": files, "copied": copied, "suspended": suspended,
-           "member": app.test_client(user=people["active"])}
+           "member": app.test_client(user=SignedInMember.of(people["active"]))}
     services.database.dispose()
 
 

@@ -6,6 +6,7 @@ from html import unescape
 import pytest
 
 from auth_gateway import create_app
+from auth_gateway.members import SignedInMember
 
 
 def test_directory_urls_serve_index_and_redirect_without_slash(member_client):
@@ -75,7 +76,7 @@ def test_without_a_build_members_get_a_french_503(instance, member):
     from flask_login import FlaskLoginClient
 
     app.test_client_class = FlaskLoginClient
-    response = app.test_client(user=member).get("/")
+    response = app.test_client(user=SignedInMember.of(member)).get("/")
     assert response.status_code == 503 and "Site en préparation" in response.get_data(as_text=True)
     app.extensions["entrepairs"].database.dispose()
 
@@ -91,3 +92,16 @@ def test_settings_come_from_the_environment_over_the_instance_file(instance, mon
 def test_an_instance_without_secret_key_refuses_to_start(tmp_path):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+@pytest.mark.parametrize("path", ["/index.html/", "/404.html/", "/404.html", "/fiches/index.html/"])
+def test_files_named_like_folders_and_the_shell_are_not_pages(member_client, path):
+    assert member_client.get(path).status_code == 404
+
+
+def test_instance_files_are_private_to_their_owner(instance):
+    import stat
+
+    assert stat.S_IMODE(instance.root.stat().st_mode) == 0o700
+    for path in (instance.database_file, instance.settings_file):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -35,6 +35,7 @@ def upgrade():
     sa.Column('status', sa.Enum('active', 'suspended', 'removed', name='status', native_enum=False, length=20), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('session_token', sa.String(length=64), nullable=False),
+    sa.Column('session_started_at', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
