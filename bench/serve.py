@@ -195,7 +195,7 @@ def start_gateway(entrepairs, instance, workdir, workers):
 
 NGINX_CONF = """\
 daemon off;
-worker_processes {workers};
+{user}worker_processes {workers};
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log warn;
 
@@ -233,8 +233,10 @@ def start_nginx(nginx, site_root, workdir, workers):
     mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else \
         "types { text/html html; text/css css; application/javascript js; }"
     conf = tmp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(workers=workers, tmp=tmp, mime=mime, host=HOST, port=port, root=site_root),
-                    encoding="utf-8")
+    # The instance folder is its owner's only (0700): as root, nginx workers must run as root too.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    conf.write_text(NGINX_CONF.format(user=user, workers=workers, tmp=tmp, mime=mime, host=HOST, port=port,
+                                      root=site_root), encoding="utf-8")
     # -e: the startup error log goes to the temp dir too (never /var/log/nginx).
     command = [nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "error.log")]
     server = Server("nginx", command, tmp / "stdout.log")
