@@ -73,7 +73,6 @@ def create_app(test_config=None):
         return {
             "t": lambda key, **values: translate(key, language, **values),
             "community": app.extensions["entrepairs"].community,
-            "current_user": current_user,
         }
 
     return app

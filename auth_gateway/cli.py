@@ -47,7 +47,8 @@ def init(ctx, with_demo):
     if with_demo:
         click.echo(translate("cli.init.demo_accounts"))
         for account in demo.ensure_demo_accounts(paths, services.database, services.community):
-            click.echo(translate("cli.init.demo_account", role=account["role"], email=account["email"],
+            click.echo(translate("cli.init.demo_account", role=translate(f"role.{account['role']}"),
+                                 email=account["email"],
                                  password=account["password"], structure=account["structure"],
                                  region=account["region"]))
 
@@ -90,6 +91,20 @@ def member():
     """Members of the community."""
 
 
+def _change_member(ctx, change):
+    """Run ``change(session, community)`` in one write transaction; French error on refusal."""
+    services = _services(_app(ctx.parent))
+    try:
+        with services.database.write() as session:
+            return change(session, services.community)
+    except MemberError as error:
+        raise click.ClickException(translate(error.key, **error.values)) from None
+
+
+def _read_password():
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 @member.command("add")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
@@ -100,14 +115,9 @@ def member():
 @click.pass_context
 def member_add(ctx, email, name, role, structure, region, password_stdin):
     """Add an active member."""
-    password = sys.stdin.readline().rstrip("\r\n")
-    services = _services(_app(ctx.parent))
-    try:
-        with services.database.write() as session:
-            added = members.add_member(session, services.community, email=email, name=name,
-                                       structure=structure, region=region, password=password, role=role)
-    except MemberError as error:
-        raise click.ClickException(translate(error.key, **error.values)) from None
+    password = _read_password()
+    added = _change_member(ctx, lambda session, community: members.add_member(
+        session, community, email=email, name=name, structure=structure, region=region, password=password, role=role))
     click.echo(translate("cli.member.added", email=added.email, role=added.role))
 
 
@@ -127,12 +137,7 @@ def member_list(ctx):
 @click.pass_context
 def member_set_role(ctx, email, role):
     """Change a member's role."""
-    services = _services(_app(ctx.parent))
-    try:
-        with services.database.write() as session:
-            changed = members.set_role(session, email, role)
-    except MemberError as error:
-        raise click.ClickException(translate(error.key, **error.values)) from None
+    changed = _change_member(ctx, lambda session, _: members.set_role(session, email, role))
     click.echo(translate("cli.member.role_set", email=changed.email, role=changed.role))
 
 
@@ -141,7 +146,8 @@ def member_set_role(ctx, email, role):
 @click.pass_context
 def member_suspend(ctx, email):
     """Suspend a member: she is logged out everywhere and cannot log in."""
-    _set_status(ctx, email, Status.SUSPENDED)
+    changed = _change_member(ctx, lambda session, _: members.set_status(session, email, Status.SUSPENDED))
+    click.echo(translate("cli.member.status_set", email=changed.email, status=changed.status))
 
 
 @member.command("reactivate")
@@ -149,16 +155,7 @@ def member_suspend(ctx, email):
 @click.pass_context
 def member_reactivate(ctx, email):
     """Let a suspended member in again (her old sessions stay dead)."""
-    _set_status(ctx, email, Status.ACTIVE)
-
-
-def _set_status(ctx, email, status):
-    services = _services(_app(ctx.parent))
-    try:
-        with services.database.write() as session:
-            changed = members.set_status(session, email, status)
-    except MemberError as error:
-        raise click.ClickException(translate(error.key, **error.values)) from None
+    changed = _change_member(ctx, lambda session, _: members.set_status(session, email, Status.ACTIVE))
     click.echo(translate("cli.member.status_set", email=changed.email, status=changed.status))
 
 
@@ -168,13 +165,8 @@ def _set_status(ctx, email, status):
 @click.pass_context
 def member_set_password(ctx, email, password_stdin):
     """Set a member's password; every session of hers ends."""
-    password = sys.stdin.readline().rstrip("\r\n")
-    services = _services(_app(ctx.parent))
-    try:
-        with services.database.write() as session:
-            changed = members.set_password(session, email, password)
-    except MemberError as error:
-        raise click.ClickException(translate(error.key, **error.values)) from None
+    password = _read_password()
+    changed = _change_member(ctx, lambda session, _: members.set_password(session, email, password))
     click.echo(translate("cli.member.password_set", email=changed.email))
 
 

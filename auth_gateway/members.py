@@ -168,9 +168,7 @@ def revoke_sessions(member):
 
 def set_status(session, email, status):
     """Suspend, remove or reactivate the member with this e-mail; her sessions end."""
-    member = find_member(session, email)
-    if member is None:
-        raise MemberError("member_error.not_found", value=email)
+    member = _existing_member(session, email)
     member.status = Status(status)
     revoke_sessions(member)
     return member
@@ -179,19 +177,22 @@ def set_status(session, email, status):
 def set_password(session, email, password):
     """Give the member a new password; every session of hers ends."""
     check_password(password)
-    member = find_member(session, email)
-    if member is None:
-        raise MemberError("member_error.not_found", value=email)
+    member = _existing_member(session, email)
     member.password_hash = generate_password_hash(password)
     revoke_sessions(member)
     return member
 
 
-def set_role(session, email, role):
-    """Give the member with this e-mail the role ``role``."""
+def _existing_member(session, email):
     member = find_member(session, email)
     if member is None:
         raise MemberError("member_error.not_found", value=email)
+    return member
+
+
+def set_role(session, email, role):
+    """Give the member with this e-mail the role ``role``."""
+    member = _existing_member(session, email)
     member.role = parse_role(role)
     return member
 

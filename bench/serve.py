@@ -226,6 +226,28 @@ http {{
 """
 
 
+CEILING_APP = """\
+import os
+BODY = open(os.environ["BENCH_BODY"], "rb").read()
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(BODY)))])
+    return [BODY]
+"""
+
+
+def start_ceiling(entrepairs, body, workdir, workers):
+    """gunicorn as `entrepairs serve` runs it (sync workers, access log), on a WSGI app that does no work."""
+    port = free_port()
+    (workdir / "ceiling_app.py").write_text(CEILING_APP, encoding="utf-8")
+    (workdir / "ceiling_body.html").write_bytes(body)
+    gunicorn = str(Path(entrepairs).parent / "gunicorn")
+    command = [gunicorn, "--workers", str(workers), "--worker-class", "sync", "--bind", f"{HOST}:{port}",
+               "--access-logfile", "-", "--env", f"BENCH_BODY={workdir / 'ceiling_body.html'}", "ceiling_app:app"]
+    server = Server("gunicorn ceiling", command, workdir / f"ceiling-{port}.log", cwd=workdir)
+    server.port = port
+    return server
+
+
 def start_nginx(nginx, site_root, workdir, workers):
     port = free_port()
     tmp = workdir / f"nginx-{port}"
@@ -389,6 +411,7 @@ class Comparison:
     path: str
     gateway: WrkResult
     nginx: WrkResult
+    ceiling: WrkResult
 
     @property
     def ratio(self):
@@ -414,7 +437,7 @@ def compare(scenario, *, args, tools, instance, workdir, email, password, displa
     """Gateway then nginx on ``path`` of ``instance``'s live build; return a Comparison."""
     site_root = os.path.realpath(instance / "site")
     print(f"\n  live build: {site_root}")
-    gateway = nginx = None
+    gateway = nginx = ceiling = None
     try:
         gateway = start_gateway(tools["entrepairs"], instance, workdir, args.workers)
         wait_until_answers(gateway, gateway.port, "/-/connexion")
@@ -447,23 +470,33 @@ def compare(scenario, *, args, tools, instance, workdir, email, password, displa
                      connections=args.connections, threads=threads)
 
         # The session must still be valid: otherwise the run measured redirects, not pages.
-        after, _, _ = http_request(gateway.port, "GET", path, headers={"Cookie": f"{COOKIE_NAME}={session}"})
+        after, _, page_body = http_request(gateway.port, "GET", path, headers={"Cookie": f"{COOKIE_NAME}={session}"})
+        # The ceiling of the server itself: the same gunicorn, the same bytes, no work at all.
+        ceiling = start_ceiling(tools["entrepairs"], page_body, workdir, args.workers)
+        wait_until_answers(ceiling, ceiling.port, "/")
+        print(f"  wrk on the gunicorn ceiling ({args.duration}s)...", flush=True)
+        cl = run_wrk(tools["wrk"], ceiling.port, "/", session=None, duration=args.duration,
+                     connections=args.connections, threads=threads)
         print(f"  command: {shown_command(gw.command)}")
         print(f"  command: {shown_command(ng.command)}")
         describe("gateway", gw)
         describe("nginx", ng)
+        describe("ceiling", cl)
         shown = ", ".join(f"{code}: {count}" for code, count in sorted(statuses.items())) or "none logged"
         print(f"  gateway access log during the run, {path}: {shown}; after the run, with cookie: {after}")
         if set(statuses) - {"200"} or after != 200:
             print("  WARNING: the gateway answered something else than 200 during the run")
-        result = Comparison(scenario, path, gw, ng)
+        result = Comparison(scenario, path, gw, ng, cl)
+        print(f"  ceiling = gunicorn ({args.workers} sync workers, access log) serving the same bytes with no "
+              f"work: {cl.requests_per_second / ng.requests_per_second:.3f}x nginx; the gateway reaches "
+              f"{gw.requests_per_second / cl.requests_per_second:.0%} of it")
         print(f"  ratio gateway/nginx: {result.ratio:.3f}x   (target >= {TARGET_RATIO}x: "
               f"{verdict(result.ratio >= TARGET_RATIO)});   gateway p99 {gw.p99_ms:.2f} ms "
               f"(target < {TARGET_P99_MS:.0f} ms at {args.connections} connections: "
               f"{verdict(gw.p99_ms < TARGET_P99_MS)})")
         return result
     finally:
-        for server in (nginx, gateway):
+        for server in (ceiling, nginx, gateway):
             if server is not None:
                 server.stop()
 
@@ -617,16 +650,16 @@ def scenario_generated(args, tools, workdir):
 
 def markdown_table(comparisons, args):
     rows = [f"| Scenario (wrk -c{args.connections}, {args.duration}s) | Gateway req/s | Gateway p50 | Gateway p99 "
-            "| nginx req/s | nginx p50 | nginx p99 | Ratio |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+            "| nginx req/s | nginx p50 | nginx p99 | Ratio | gunicorn ceiling req/s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in comparisons:
         if isinstance(c, str):
-            rows.append(f"| {c} | failed | | | | | | |")
+            rows.append(f"| {c} | failed | | | | | | | |")
             continue
         g, n = c.gateway, c.nginx
         rows.append(f"| {c.scenario} (`{c.path}`) | {g.requests_per_second:,.0f} | {g.p50_ms:.2f} ms "
                     f"| {g.p99_ms:.2f} ms | {n.requests_per_second:,.0f} | {n.p50_ms:.2f} ms | {n.p99_ms:.2f} ms "
-                    f"| {c.ratio:.3f}x |")
+                    f"| {c.ratio:.3f}x | {c.ceiling.requests_per_second:,.0f} |")
     return "\n".join(rows)
 
 

@@ -17,7 +17,8 @@ def test_init_demo_twice_creates_everything_then_destroys_nothing(tmp_path):
     root = tmp_path / "instance"
     first = run(root, "init", "--demo")
     assert first.exit_code == 0, first.output
-    assert "Comptes de démonstration" in first.output and "admin" in first.output and "animator" in first.output
+    assert "Comptes de démonstration" in first.output
+    assert "administrateur·rice" in first.output and "animateur·rice" in first.output
     paths = InstancePaths(root)
     settings, commit = paths.settings_file.read_text(), git.Repo(paths.content_dir).head.commit.hexsha
     live = publish.live_commit(paths)
@@ -86,3 +87,14 @@ def test_failing_build_exits_non_zero_with_a_readable_message(root, instance):
 def test_db_upgrade_is_idempotent(root):
     result = run(root, "db", "upgrade")
     assert result.exit_code == 0 and "Base de données à jour" in result.output
+
+
+def test_suspend_reactivate_and_set_password(root, member):
+    assert "suspended" in run(root, "member", "suspend", "--email", member.email).output
+    assert "\tsuspended\t" in run(root, "member", "list").output
+    assert run(root, "member", "reactivate", "--email", member.email).exit_code == 0
+    changed = run(root, "member", "set-password", "--email", member.email, "--password-stdin",
+                  input="une phrase de passe neuve\n")
+    assert changed.exit_code == 0 and "Mot de passe de" in changed.output
+    unknown = run(root, "member", "suspend", "--email", "personne@apec.fr")
+    assert unknown.exit_code != 0 and "Aucun membre avec l'adresse personne@apec.fr" in unknown.output

@@ -12,8 +12,8 @@ from auth_gateway.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-# Keys built at run time from a prefix (error pages by HTTP status).
-DYNAMIC_PREFIXES = ("error.",)
+# Keys built at run time from a prefix (error pages by HTTP status, role names).
+DYNAMIC_PREFIXES = ("error.", "role.")
 
 
 def commands(group, prefix="entrepairs"):
