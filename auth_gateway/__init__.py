@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auth_gateway import auth, config, security, site
+from auth_gateway import auth, config, forum, live, security, site, threads
 from auth_gateway.community import DEFAULT_COMMUNITY, load_community
 from auth_gateway.context import Services
 from auth_gateway.database import Database, sqlite_url
@@ -62,7 +62,9 @@ def create_app(test_config=None):
     auth.login_manager.init_app(app)
     app.after_request(security.add_security_headers)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(site.bp)
+    app.register_blueprint(threads.bp)
+    app.register_blueprint(forum.bp)
+    app.register_blueprint(site.bp)  # last: its catch-all route serves the build
     for status in (400, 403, 404, 405, 500):
         app.register_error_handler(status, _error_handler(status))
     app.register_error_handler(CSRFError, _csrf_error)
@@ -83,7 +85,7 @@ def _error_handler(status):
         if not current_user.is_authenticated:
             return render_template("bare.html", title=translate(f"error.{status}.title"),
                                    text=translate(f"error.{status}.text")), status
-        return site.error_page(status)
+        return live.error_page(status)
 
     return handle
 

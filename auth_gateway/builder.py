@@ -22,10 +22,10 @@ REMOVED_PLUGINS = {"search", "material/search"}
 
 # mkdocs.yml comes from the content repo, which contributors will push to: what it may
 # say is an allowlist. Refused: keys that run code or read the host (hooks, INHERIT,
-# plugins, extra_templates, site_dir, custom_dir), scripts (extra_javascript) and
-# Markdown extensions that read files (pymdownx.snippets).
+# plugins, extra_templates, site_dir, docs_dir, custom_dir), scripts (extra_javascript)
+# and Markdown extensions that read files (pymdownx.snippets). Pages live in docs/.
 ALLOWED_KEYS = {
-    "site_name", "site_description", "site_author", "site_url", "copyright", "nav", "docs_dir",
+    "site_name", "site_description", "site_author", "site_url", "copyright", "nav",
     "use_directory_urls", "theme", "plugins", "extra", "extra_css", "markdown_extensions",
     "exclude_docs", "draft_docs", "not_in_nav", "validation", "repo_url", "repo_name", "edit_uri",
 }
@@ -36,6 +36,8 @@ ALLOWED_EXTENSIONS = {
     "pymdownx.inlinehilite", "pymdownx.keys", "pymdownx.mark", "pymdownx.smartsymbols",
     "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.tilde",
 }
+#: Where the pages are, in the content repo.
+DOCS_DIR = "docs"
 #: Files a knowledge base may not ship: scripts would run with the site's origin.
 FORBIDDEN_SUFFIXES = {".js", ".mjs"}
 
@@ -64,12 +66,8 @@ def _check_settings(settings):
     refused += [f"markdown_extensions: {n}" for n in _names(settings.get("markdown_extensions"))
                 if n not in ALLOWED_EXTENSIONS]
     refused += [f"plugins: {n}" for n in _names(settings.get("plugins")) if n not in REMOVED_PLUGINS]
-    docs_dir = str(settings.get("docs_dir", "docs"))
-    if Path(docs_dir).is_absolute() or ".." in Path(docs_dir).parts:
-        refused.append(f"docs_dir: {docs_dir}")
     if refused:
         raise BuildError(f"mkdocs.yml : réglage interdit ({', '.join(refused)})")
-    return Path(docs_dir)
 
 
 def _read_settings(config_file):
@@ -80,7 +78,8 @@ def _read_settings(config_file):
         raise BuildError(f"mkdocs.yml illisible : {error}") from error
     if not isinstance(settings, dict):
         raise BuildError("mkdocs.yml doit contenir un dictionnaire de réglages")
-    docs_dir = config_file.parent / _check_settings(settings)
+    _check_settings(settings)
+    docs_dir = config_file.parent / DOCS_DIR
     scripts = sorted(str(p.relative_to(docs_dir)) for p in docs_dir.rglob("*")
                      if p.suffix.lower() in FORBIDDEN_SUFFIXES or p.is_symlink())
     if scripts:
@@ -141,6 +140,18 @@ def build_site(source_dir, site_dir, *, strict=True):
     finally:
         logger.removeHandler(capture)
     return "\n".join(capture.lines)
+
+
+def page_url(page_path):
+    """Return the site URL of the page whose source is ``page_path`` (relative to docs/).
+
+    mkdocs' directory URLs: ``fiches/vae.md`` -> ``/fiches/vae/``, ``fiches/index.md`` ->
+    ``/fiches/``, ``index.md`` -> ``/``.
+    """
+    stem = page_path.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index") or stem == "README" or stem.endswith("/README"):
+        stem = stem.rpartition("/")[0]
+    return f"/{stem}/" if stem else "/"
 
 
 def inline_script_hashes(site_dir):

@@ -1,5 +1,6 @@
 """The community's definition: profession, structures and regions (community.yml)."""
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,8 @@ import yaml
 COMMUNITY_FILE = "community.yml"
 #: The default community (CEP advisors), copied into new instances.
 DEFAULT_COMMUNITY = Path(__file__).with_name(COMMUNITY_FILE)
+#: Forum categories when community.yml names none.
+DEFAULT_CATEGORIES = {"questions": "Questions"}
 
 
 class CommunityError(ValueError):
@@ -38,6 +41,8 @@ class Community:
     profession: str
     structures: tuple[Structure, ...]
     regions: tuple[str, ...]
+    # Forum categories: slug -> French name, in display order.
+    categories: dict
 
     def find_structure(self, name):
         """Return the structure called ``name`` (or one of its aliases), case-insensitively."""
@@ -89,7 +94,13 @@ def parse_community(data, source="community.yml"):
         raise CommunityError(f"{source}: two structures share a name or alias")
     if len({fold(r) for r in regions}) != len(regions):
         raise CommunityError(f"{source}: a region is listed twice")
-    return Community(data["name"].strip(), data["profession"].strip(), tuple(structures), regions)
+    categories = data.get("categories", DEFAULT_CATEGORIES)
+    if not isinstance(categories, dict) or not categories or not all(
+            isinstance(k, str) and re.fullmatch(r"[a-z0-9-]+", k) and isinstance(v, str) and v.strip()
+            for k, v in categories.items()):
+        raise CommunityError(f"{source}: 'categories' must map lowercase slugs to names")
+    return Community(data["name"].strip(), data["profession"].strip(), tuple(structures), regions,
+                     {k: v.strip() for k, v in categories.items()})
 
 
 def load_community(path):

@@ -25,6 +25,8 @@ DEFAULTS = {
     "PUBLIC_URL": "http://127.0.0.1:8000",
     # Language of everything members read (see auth_gateway/translations/).
     "LANGUAGE": "fr",
+    # Time zone in which dates are shown to members.
+    "TIMEZONE": "Europe/Paris",
     # mkdocs strict mode: a broken link or a missing page makes the build fail.
     "BUILD_STRICT": True,
     # Failed logins allowed per account, and per client address, within the window.

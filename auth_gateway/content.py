@@ -7,6 +7,8 @@ from pathlib import Path
 
 import git
 
+from auth_gateway.builder import DOCS_DIR
+
 #: Identity of the commits the tool makes itself.
 TOOL_ACTOR = git.Actor("entrepairs", "entrepairs@localhost")
 #: What a content repo holds from the starter.
@@ -60,3 +62,37 @@ def export_commit(content_dir, sha, destination):
     buffer.seek(0)
     with tarfile.open(fileobj=buffer) as archive:
         archive.extractall(destination, filter="data")
+
+
+def page_changed(content_dir, page_path, since, until):
+    """Return whether the page's source differs between commits ``since`` and ``until``."""
+    if since == until:
+        return False
+    repo = git.Repo(content_dir)
+    return bool(repo.git.diff(since, until, "--name-only", "--", f"{DOCS_DIR}/{page_path}"))
+
+
+def page_diff(content_dir, page_path, since, until):
+    """Return the unified diff of the page's source between two commits (renames followed)."""
+    repo = git.Repo(content_dir)
+    return repo.git.diff(since, until, "-M50%", "--", f"{DOCS_DIR}/{page_path}")
+
+
+def page_changes(content_dir, since, until):
+    """Return (renamed [(old, new)], deleted [path]) pages between two commits.
+
+    Paths are relative to docs/; git's rename detection pairs a deleted source with an
+    added one that is at least 50 % similar.
+    """
+    renamed, deleted = [], []
+    prefix = f"{DOCS_DIR}/"
+    repo = git.Repo(content_dir)
+    for change in repo.commit(since).diff(until, find_renames="50%"):
+        old, new = change.a_path or "", change.b_path or ""
+        if not old.startswith(prefix) or not old.endswith(".md"):
+            continue
+        if change.renamed_file and new.startswith(prefix) and new.endswith(".md"):
+            renamed.append((old.removeprefix(prefix), new.removeprefix(prefix)))
+        elif change.deleted_file or change.renamed_file:
+            deleted.append(old.removeprefix(prefix))
+    return renamed, deleted

@@ -20,6 +20,8 @@ class Services:
     live: dict = field(default_factory=dict)
     # Rendered member headers by (member id, name, CSRF token) (see auth_gateway.site).
     headers: dict = field(default_factory=dict)
+    # Rendered threads by (page, thread version, build, viewer...) (see auth_gateway.threads).
+    threads: dict = field(default_factory=dict)
 
 
 def services():

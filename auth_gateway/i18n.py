@@ -7,6 +7,7 @@ language today; another one is a new file.
 
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -28,3 +29,11 @@ def translate(key, language=DEFAULT_LANGUAGE, **values):
     """
     text = catalogue(language)[key]
     return text.format(**values) if values else text
+
+
+def format_datetime(moment, timezone, language=DEFAULT_LANGUAGE):
+    """Return ``moment`` as people of ``language`` write it, in ``timezone``."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    month = catalogue(language)["date.months"][local.month - 1]
+    return translate("date.format", language, day=local.day, month=month, year=local.year,
+                     hour=f"{local.hour:02d}", minute=f"{local.minute:02d}")

@@ -11,10 +11,11 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def target_metadata():
-    """Return the metadata of every table the migrations manage."""
+    """Return the metadata of every table the migrations manage (gateway and discussions)."""
     from auth_gateway.models import Base
+    from discussions.models import Base as DiscussionsBase
 
-    return Base.metadata
+    return [Base.metadata, DiscussionsBase.metadata]
 
 
 def _config(connection=None):

@@ -2,28 +2,13 @@
 
 import enum
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def utcnow():
-    """Return the current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator):
-    """A timestamp stored as naive UTC and read back timezone-aware (SQLite has no zones)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
-
-    def process_result_value(self, value, dialect):
-        return value.replace(tzinfo=UTC) if value is not None else None
+# One definition of timestamps and enum columns for every package's tables.
+from discussions.models import UTCDateTime, string_enum, utcnow
 
 
 class Base(DeclarativeBase):
@@ -46,11 +31,6 @@ class Status(enum.StrEnum):
     REMOVED = "removed"
 
 
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda c: [m.value for m in c],
-                validate_strings=True, name=cls.__name__.lower())
-
-
 class Member(Base):
     """A vetted peer: an advisor of one structure and region, with a role."""
 
@@ -65,8 +45,8 @@ class Member(Base):
     # Canonical names from community.yml.
     structure: Mapped[str] = mapped_column(String(200))
     region: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.ACTIVE)
+    role: Mapped[Role] = mapped_column(string_enum(Role), default=Role.MEMBER)
+    status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.ACTIVE)
     # scrypt hash (werkzeug format), never the password.
     password_hash: Mapped[str] = mapped_column(String(255))
     # Random value carried by the session and remember cookies (flask-login's user id).
@@ -111,10 +91,21 @@ class SiteBuild(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Full hexadecimal SHA of the commit built.
     commit: Mapped[str] = mapped_column(String(40), index=True)
-    status: Mapped[BuildStatus] = mapped_column(_enum(BuildStatus), default=BuildStatus.RUNNING)
+    status: Mapped[BuildStatus] = mapped_column(string_enum(BuildStatus), default=BuildStatus.RUNNING)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # mkdocs' warnings and errors during the build.
     log: Mapped[str] = mapped_column(Text, default="")
     # Why a failed build failed, in one line.
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class PageRedirect(Base):
+    """An old page URL sent on to where its page went (a sheet renamed or moved in git)."""
+
+    __tablename__ = "page_redirects"
+
+    # Site paths, e.g. "/fiches/vae/" -> "/fiches/validation-des-acquis/".
+    old_url: Mapped[str] = mapped_column(String(600), primary_key=True)
+    new_url: Mapped[str] = mapped_column(String(600))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

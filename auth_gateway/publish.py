@@ -9,9 +9,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import delete, select, update
+
 from auth_gateway import content
-from auth_gateway.builder import BuildError, build_site, inline_script_hashes
-from auth_gateway.models import BuildStatus, SiteBuild, utcnow
+from auth_gateway.builder import BuildError, build_site, inline_script_hashes, page_url
+from auth_gateway.models import BuildStatus, PageRedirect, SiteBuild, utcnow
+from discussions import services as discussions
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,10 @@ def _remove_old_builds(paths, keep):
 def publish(paths, database, *, strict=True):
     """Build HEAD of the content repo and make it the live site.
 
-    A failed build leaves the live site untouched and is recorded with its log.
+    A failed build leaves the live site untouched and is recorded with its log. A
+    successful one is recorded in the same transaction as its consequences: the threads
+    of renamed pages follow them (with a redirect from the old URL), those of deleted
+    pages are archived.
 
     :raises BuildError: when the build fails.
     """
@@ -85,6 +91,8 @@ def publish(paths, database, *, strict=True):
         commit = content.head_commit(paths.content_dir)
         previous = live_commit(paths)
         if previous == commit:
+            if _last_published(database) != commit:  # swapped, then stopped before recording
+                _succeed(paths, database, None, commit, "")
             return PublishResult(commit, changed=False)
         with database.write() as session:
             record = SiteBuild(commit=commit, status=BuildStatus.RUNNING, log="")
@@ -108,11 +116,44 @@ def publish(paths, database, *, strict=True):
         finally:
             shutil.rmtree(work, ignore_errors=True)
         _remove_old_builds(paths, keep={commit, previous})
-        _finish(database, record.id, BuildStatus.SUCCEEDED, log, None)
+        _succeed(paths, database, record.id, commit, log)
         return PublishResult(commit, changed=True, seconds=time.perf_counter() - started)
+
+
+def _last_published(database):
+    with database.session() as session:
+        return session.scalar(select(SiteBuild.commit).where(SiteBuild.status == BuildStatus.SUCCEEDED)
+                              .order_by(SiteBuild.id.desc()).limit(1))
+
+
+def _succeed(paths, database, build_id, commit, log):
+    since = _last_published(database)
+    with database.write() as session:
+        if since is not None and since != commit:
+            _follow_pages(session, paths, since, commit)
+        if build_id is None:
+            session.add(SiteBuild(commit=commit, status=BuildStatus.SUCCEEDED, log=log, finished_at=utcnow()))
+        else:
+            _finish_record(session, build_id, BuildStatus.SUCCEEDED, log, None)
+
+
+def _follow_pages(session, paths, since, until):
+    renamed, deleted = content.page_changes(paths.content_dir, since, until)
+    for old, new in renamed:
+        discussions.move_page(session, old, new)
+        old_url, new_url = page_url(old), page_url(new)
+        session.execute(delete(PageRedirect).where(PageRedirect.old_url.in_([old_url, new_url])))
+        session.execute(update(PageRedirect).where(PageRedirect.new_url == old_url).values(new_url=new_url))
+        session.add(PageRedirect(old_url=old_url, new_url=new_url))
+    for page_path in deleted:
+        discussions.archive_page(session, page_path)
 
 
 def _finish(database, build_id, status, log, error):
     with database.write() as session:
-        record = session.get(SiteBuild, build_id)
-        record.status, record.log, record.error, record.finished_at = status, log, error, utcnow()
+        _finish_record(session, build_id, status, log, error)
+
+
+def _finish_record(session, build_id, status, log, error):
+    record = session.get(SiteBuild, build_id)
+    record.status, record.log, record.error, record.finished_at = status, log, error, utcnow()

@@ -12,8 +12,9 @@ from auth_gateway.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-# Keys built at run time from a prefix (error pages by HTTP status, role names).
-DYNAMIC_PREFIXES = ("error.", "role.")
+# Keys built at run time from a prefix and a value: error pages by HTTP status, and the
+# names of roles, reactions, moderation actions and discussion errors.
+DYNAMIC_PREFIXES = ("error.", "role.", "comment.", "moderation.kind.", "discussion_error.")
 
 
 def commands(group, prefix="entrepairs"):
@@ -44,9 +45,24 @@ def test_every_translation_key_used_exists():
     assert used_translation_keys() - set(catalogue("fr")) == set()
 
 
+def test_every_dynamic_key_names_a_real_value():
+    from auth_gateway.models import Role
+    from discussions.models import ModerationKind, ReactionKind
+
+    keys = set(catalogue("fr"))
+    services = (ROOT / "discussions" / "services.py").read_text(encoding="utf-8")
+    raised = set(re.findall(r'DiscussionError\("([a-z_]+)"', services))
+    assert {k.removeprefix("discussion_error.") for k in keys if k.startswith("discussion_error.")} == raised
+    assert {f"moderation.kind.{k}" for k in ModerationKind} <= keys
+    assert {f"comment.{k}" for k in ReactionKind} <= keys
+    assert {f"role.{r}" for r in Role} <= keys
+
+
 def test_every_translation_key_is_used():
     sources = "".join(p.read_text(encoding="utf-8") for pattern in ("auth_gateway/**/*.py", "auth_gateway/templates/**/*.html")
                       for p in ROOT.glob(pattern))
-    unused = {key for key in catalogue("fr") if not key.startswith(DYNAMIC_PREFIXES)
+    dynamic = {f"comment.{k}" for k in ("useful", "thanks")}
+    unused = {key for key in catalogue("fr") if (not key.startswith(DYNAMIC_PREFIXES) or
+                                                 key.startswith("comment.") and key not in dynamic)
               and f'"{key}"' not in sources and f"'{key}'" not in sources}
     assert unused == set()

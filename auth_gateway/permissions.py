@@ -1,0 +1,54 @@
+"""Who may do what: permissions are named values, granted to roles by one table.
+
+Rules that depend on the object rather than the role (only the author edits or deletes
+her comment) are the domain's, enforced by ``discussions.services``.
+"""
+
+import enum
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from auth_gateway.models import Role
+
+
+class Permission(enum.StrEnum):
+    """An action that a role may or may not take."""
+
+    COMMENT_POST = "thread:comment:post"
+    COMMENT_REACT = "thread:comment:react"
+    COMMENT_HIDE = "thread:comment:hide"
+    THREAD_LOCK = "thread:lock"
+    ANSWER_MARK = "thread:answer:mark"
+    TOPIC_CREATE = "forum:topic:create"
+    MODERATION_LOG_READ = "moderation:log:read"
+
+
+_MEMBER = {Permission.COMMENT_POST, Permission.COMMENT_REACT, Permission.TOPIC_CREATE}
+_ANIMATOR = _MEMBER | {Permission.COMMENT_HIDE, Permission.THREAD_LOCK, Permission.ANSWER_MARK,
+                       Permission.MODERATION_LOG_READ}
+
+#: The role x permission table.
+ROLE_PERMISSIONS = {
+    Role.MEMBER: frozenset(_MEMBER),
+    Role.ANIMATOR: frozenset(_ANIMATOR),
+    Role.ADMIN: frozenset(_ANIMATOR),
+}
+
+
+def can(member, permission):
+    """Return whether ``member`` (a signed-in member, or anonymous) has ``permission``."""
+    return bool(member.is_authenticated) and permission in ROLE_PERMISSIONS[member.role]
+
+
+def require(permission):
+    """Refuse the view with 403 unless the current member has ``permission``."""
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+        return guarded
+    return decorate
