@@ -681,6 +681,20 @@ def parse_args(argv):
     return args
 
 
+def print_run_header(title, *, sharing):
+    """Print the report's title, the exact command line, the working folder and the core count."""
+    print(title)
+    print(f"command: {shlex.join([sys.executable, *sys.argv])}")
+    print(f"cwd: {os.getcwd()}")
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"cores: {os.cpu_count()} (usable by this process: {affinity}); {sharing} share them")
+
+
+def wrk_version(wrk):
+    """Return wrk's version line (without its copyright)."""
+    return run([wrk, "--version"], timeout=10, check=False).stdout.splitlines()[0].split(" Copyright")[0]
+
+
 def _terminate(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -688,11 +702,7 @@ def _terminate(signum, _frame):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _terminate)
-    print("# entrepairs serving benchmark")
-    print(f"command: {shlex.join([sys.executable, *sys.argv])}")
-    print(f"cwd: {os.getcwd()}")
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"cores: {os.cpu_count()} (usable by this process: {affinity}); wrk, gunicorn and nginx share them")
+    print_run_header("# entrepairs serving benchmark", sharing="wrk, gunicorn and nginx")
 
     nginx = find_tool("nginx", "/usr/sbin/nginx")
     wrk = find_tool("wrk", "/usr/bin/wrk")
@@ -705,8 +715,7 @@ def main(argv=None):
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    versions = [run([nginx, "-v"], timeout=10, check=False).stderr.strip(),
-                run([wrk, "--version"], timeout=10, check=False).stdout.splitlines()[0].split(" Copyright")[0]]
+    versions = [run([nginx, "-v"], timeout=10, check=False).stderr.strip(), wrk_version(wrk)]
     print(f"python: {sys.version.split()[0]}; {'; '.join(versions)}")
     print(f"settings: wrk -t{min(args.threads, args.connections)} -c{args.connections} -d{args.duration}s; "
           f"gunicorn {args.workers} sync workers; nginx {args.nginx_workers} workers; {args.pages} generated pages")

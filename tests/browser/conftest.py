@@ -15,6 +15,7 @@ import pytest
 from auth_gateway import create_app, migrate, publish
 from auth_gateway.instance import init_instance
 from auth_gateway.members import add_member
+from auth_gateway.models import Role
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,6 +58,9 @@ def live_server(tmp_path_factory):
     with services.database.write() as session:
         add_member(session, services.community, email="sophie.lefevre@missionlocale.example", name="Sophie Lefèvre",
                    structure="Mission locale", region="Bourgogne-Franche-Comté", password=PASSWORD)
+        add_member(session, services.community, email="karim.benali@francetravail.example", name="Karim Benali",
+                   structure="France Travail", region="Provence-Alpes-Côte d'Azur", password=PASSWORD,
+                   role=Role.ANIMATOR)
     services.database.dispose()
     port = _free_port()
     entrepairs = shutil.which("entrepairs", path=str(Path(sys.executable).parent))
@@ -73,7 +77,8 @@ def live_server(tmp_path_factory):
                 process.kill()
                 raise RuntimeError("the gateway did not start") from None
             time.sleep(0.2)
-    yield {"url": url, "email": "sophie.lefevre@missionlocale.example", "password": PASSWORD}
+    yield {"url": url, "email": "sophie.lefevre@missionlocale.example", "password": PASSWORD,
+           "animator": "karim.benali@francetravail.example"}
     process.terminate()
     try:
         process.wait(timeout=10)

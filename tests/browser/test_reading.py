@@ -14,9 +14,9 @@ def serious_violations(page):
             for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
-def log_in(page, server, next_path="/"):
+def log_in(page, server, next_path="/", email=None):
     page.goto(f"{server['url']}{next_path}")
-    page.get_by_label("Adresse e-mail professionnelle").fill(server["email"])
+    page.get_by_label("Adresse e-mail professionnelle").fill(email or server["email"])
     page.get_by_label("Mot de passe").fill(server["password"])
     page.get_by_role("button", name="Se connecter").click()
 
