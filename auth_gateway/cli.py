@@ -12,6 +12,7 @@ from auth_gateway.i18n import translate
 from auth_gateway.instance import init_instance
 from auth_gateway.members import MemberError
 from auth_gateway.models import Status
+from discussions import services as discussions
 
 
 def _app(ctx):
@@ -42,7 +43,7 @@ def init(ctx, with_demo):
         click.echo(translate("cli.init.created", what=what))
     app = _app(ctx)
     services = _services(app)
-    migrate.upgrade(services.database)
+    _upgrade(services)
     _publish_or_exit(services)
     if with_demo:
         click.echo(translate("cli.init.demo_accounts"))
@@ -81,9 +82,16 @@ def db():
 @db.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx):
-    """Apply the schema migrations that are missing."""
-    revision = migrate.upgrade(_services(_app(ctx.parent)).database)
-    click.echo(translate("cli.db.upgraded", revision=revision))
+    """Apply the missing schema migrations; render again comments of an older policy."""
+    _upgrade(_services(_app(ctx.parent)))
+
+
+def _upgrade(services):
+    """Migrate the schema, then render again comments stored under an older sanitising policy."""
+    revision = migrate.upgrade(services.database)
+    with services.database.write() as session:
+        rerendered = discussions.rerender_outdated(session)
+    click.echo(translate("cli.db.upgraded", revision=revision, rerendered=rerendered))
 
 
 @main.group()

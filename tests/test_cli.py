@@ -84,9 +84,19 @@ def test_failing_build_exits_non_zero_with_a_readable_message(root, instance):
     assert publish.live_commit(instance) == live
 
 
-def test_db_upgrade_is_idempotent(root):
+def test_db_upgrade_is_idempotent_and_renders_old_comments_again(root, services):
+    from discussions import services as discussions
+    from discussions.models import Comment
+
+    with services.database.write() as session:
+        comment = discussions.post_comment(session, author_id=1, body="*ancien*", page_path="index.md")
+        comment.html, comment.policy_version = "<p>ancien rendu</p>", 0
     result = run(root, "db", "upgrade")
     assert result.exit_code == 0 and "Base de données à jour" in result.output
+    assert "commentaires re-rendus : 1" in result.output
+    with services.database.session() as session:
+        assert session.get(Comment, comment.id).html == "<p><em>ancien</em></p>"
+    assert "commentaires re-rendus : 0" in run(root, "db", "upgrade").output
 
 
 def test_suspend_reactivate_and_set_password(root, member):
