@@ -322,12 +322,21 @@ def page_changes(comment_id):
     return shell_page(translate("diff.title"), content_html)
 
 
+def _act_on_comment(comment_id, act):
+    """Run ``act(writer)`` on a comment in one write transaction, then go back to it."""
+    def operation(writer):
+        act(writer)
+        return writer.get(Comment, comment_id)
+
+    return _change(operation, lambda w, c: thread_location(c.thread, c.id))
+
+
 @bp.post("/commentaires/<int:comment_id>/supprimer")
 @require(Permission.COMMENT_POST)
 def delete(comment_id):
     """Delete one's own comment."""
-    return _change(lambda w: discussions.delete_comment(w, comment_id=comment_id, member_id=current_user.id),
-                   lambda w, c: thread_location(c.thread, c.id))
+    return _act_on_comment(comment_id, lambda w: discussions.delete_comment(
+        w, comment_id=comment_id, member_id=current_user.id))
 
 
 @bp.post("/commentaires/<int:comment_id>/reagir")
@@ -338,47 +347,35 @@ def react(comment_id):
     if kind not in set(ReactionKind):
         abort(400)
 
-    def operation(writer):
+    def act(writer):
         _visible_to_viewer(discussions.get_comment(writer, comment_id))
         discussions.react(writer, comment_id=comment_id, member_id=current_user.id, kind=kind)
-        return writer.get(Comment, comment_id)
 
-    return _change(operation, lambda w, c: thread_location(c.thread, c.id))
+    return _act_on_comment(comment_id, act)
 
 
 @bp.post("/commentaires/<int:comment_id>/masquer")
 @require(Permission.COMMENT_HIDE)
 def hide(comment_id):
     """Hide a comment, with a reason."""
-    def operation(writer):
-        discussions.hide_comment(writer, comment_id=comment_id, moderator_id=current_user.id,
-                                 reason=request.form.get("reason", ""))
-        return writer.get(Comment, comment_id)
-
-    return _change(operation, lambda w, c: thread_location(c.thread, c.id))
+    return _act_on_comment(comment_id, lambda w: discussions.hide_comment(
+        w, comment_id=comment_id, moderator_id=current_user.id, reason=request.form.get("reason", "")))
 
 
 @bp.post("/commentaires/<int:comment_id>/afficher")
 @require(Permission.COMMENT_HIDE)
 def unhide(comment_id):
     """Show a hidden comment again."""
-    def operation(writer):
-        discussions.unhide_comment(writer, comment_id=comment_id, moderator_id=current_user.id,
-                                   reason=request.form.get("reason", ""))
-        return writer.get(Comment, comment_id)
-
-    return _change(operation, lambda w, c: thread_location(c.thread, c.id))
+    return _act_on_comment(comment_id, lambda w: discussions.unhide_comment(
+        w, comment_id=comment_id, moderator_id=current_user.id, reason=request.form.get("reason", "")))
 
 
 @bp.post("/commentaires/<int:comment_id>/retenir")
 @require(Permission.ANSWER_MARK)
 def mark_answer(comment_id):
     """Retain a reply as the thread's answer."""
-    def operation(writer):
-        discussions.mark_answer(writer, comment_id=comment_id, moderator_id=current_user.id)
-        return writer.get(Comment, comment_id)
-
-    return _change(operation, lambda w, c: thread_location(c.thread, c.id))
+    return _act_on_comment(comment_id, lambda w: discussions.mark_answer(
+        w, comment_id=comment_id, moderator_id=current_user.id))
 
 
 @bp.post("/fils/<int:thread_id>/verrouiller")

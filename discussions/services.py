@@ -44,26 +44,21 @@ def page_thread(session, page_path):
     return session.scalar(select(Thread).where(Thread.page_path == page_path))
 
 
-def get_thread(session, thread_id):
-    """Return the thread ``thread_id``.
-
-    :raises DiscussionError: (404) when there is none.
-    """
-    thread = session.get(Thread, thread_id)
-    if thread is None:
+def _get(session, model, object_id):
+    found = session.get(model, object_id)
+    if found is None:
         raise DiscussionError("not_found", status=404)
-    return thread
+    return found
+
+
+def get_thread(session, thread_id):
+    """Return the thread ``thread_id``; :raises DiscussionError: (404) when there is none."""
+    return _get(session, Thread, thread_id)
 
 
 def get_comment(session, comment_id):
-    """Return the comment ``comment_id``.
-
-    :raises DiscussionError: (404) when there is none.
-    """
-    comment = session.get(Comment, comment_id)
-    if comment is None:
-        raise DiscussionError("not_found", status=404)
-    return comment
+    """Return the comment ``comment_id``; :raises DiscussionError: (404) when there is none."""
+    return _get(session, Comment, comment_id)
 
 
 def _open_thread(session, page_path):
@@ -245,16 +240,6 @@ def visible_comments(thread, *, viewer_id, moderator):
     return [c for c in shown if c.deleted_at is None or c.id in parents_with_replies]
 
 
-def reaction_counts(comments):
-    """Return {comment id: {kind: count}}."""
-    counts = {}
-    for comment in comments:
-        for reaction in comment.reactions:
-            counts.setdefault(comment.id, {}).setdefault(reaction.kind, 0)
-            counts[comment.id][reaction.kind] += 1
-    return counts
-
-
 def list_topics(session, *, category=None, unanswered=False, page=1, per_page=20):
     """Return (topics of this page, total) by latest activity; ``unanswered``: no reply yet."""
     query = select(Thread).where(Thread.kind == ThreadKind.TOPIC)
@@ -272,12 +257,6 @@ def archived_threads(session):
     """Return the threads of deleted pages, most recent activity first."""
     return session.scalars(select(Thread).where(Thread.archived.is_(True))
                            .order_by(Thread.last_activity_at.desc())).all()
-
-
-def comment_counts(session, page_paths):
-    """Return {page path: visible comment count} for the pages that have a thread."""
-    rows = session.execute(select(Thread.page_path, Thread.visible_count).where(Thread.page_path.in_(page_paths)))
-    return dict(rows.all())
 
 
 def move_page(session, old_path, new_path):
