@@ -79,6 +79,8 @@ def post_comment(session, *, author_id, body, page_path=None, thread_id=None, pa
     """
     body = _clean_body(body)
     thread = _open_thread(session, page_path) if page_path is not None else get_thread(session, thread_id)
+    if page_path is None and thread.kind == ThreadKind.PAGE and not thread.archived:
+        raise DiscussionError("not_found", status=404)  # a page's thread is written to through its page
     if thread.locked:
         raise DiscussionError("locked", status=409)
     if thread.archived:

@@ -168,3 +168,8 @@ def test_every_change_bumps_the_thread_version_and_counts_follow_visibility(sess
     versions.append(thread.version)
     assert versions == sorted(set(versions)) and thread.visible_count == 1
     assert session.scalar(select(Thread.visible_count).where(Thread.page_path == PAGE)) == 1
+
+
+def test_a_page_thread_is_written_to_through_its_page_only(session):
+    comment = post(session)
+    refused("not_found", post, session, "Par la porte de derrière", thread_id=comment.thread_id)
