@@ -187,12 +187,29 @@ def topic_page(thread_id, *, draft=None, status=200):
 # --------------------------------------------------------------------------- actions
 
 
+def _page_of(thread, comment_id):
+    """Return the page of the discussion where the current member sees ``comment_id``."""
+    if not current_user.is_authenticated:
+        return 1
+    shown = discussions.visible_comments(thread, viewer_id=current_user.id,
+                                         moderator=can(current_user, Permission.COMMENT_HIDE))
+    by_id = {c.id: c for c in shown}
+    if comment_id not in by_id:
+        return 1
+    root = by_id[comment_id].parent_id or comment_id
+    roots = [c.id for c in shown if c.parent_id is None or c.parent_id not in by_id]
+    return roots.index(root) // COMMENTS_PER_PAGE + 1 if root in roots else 1
+
+
 def thread_location(thread, comment_id=None):
-    """Return the URL where ``thread`` is read (its page, or its topic page)."""
+    """Return the URL where ``thread`` is read (its page, or its topic page), at the
+    discussion page holding ``comment_id`` if given."""
     anchor = f"#commentaire-{comment_id}" if comment_id else "#discussion"
+    page = _page_of(thread, comment_id) if comment_id else 1
+    query = f"?discussion={page}" if page > 1 else ""
     if thread.kind == ThreadKind.PAGE and not thread.archived:
-        return page_url(thread.page_path) + anchor
-    return f"/-/forum/{thread.id}{anchor}"
+        return page_url(thread.page_path) + query + anchor
+    return f"/-/forum/{thread.id}{query}{anchor}"
 
 
 def _visible_to_viewer(comment):

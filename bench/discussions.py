@@ -7,9 +7,9 @@ Run from the project root with the project's venv:
 In one run (see bench/README.md), on one `entrepairs init --demo` instance, one
 gateway (`entrepairs serve`, gunicorn) and one member's session:
 
-1. page views: `wrk --latency` on a sheet without any comment, then on a sheet whose
-   thread holds N seeded comments (replies and reactions included); the thread's cost
-   is 1 - (req/s with) / (req/s without).
+1. page views: `wrk --latency` on a sheet without any comment and on a sheet whose
+   thread holds N seeded comments (replies and reactions included), in alternating
+   rounds after a warm-up; the thread's cost is 1 - (req/s with) / (req/s without).
 2. post a comment and see it: sequential, one client; GET the page (not timed), then
    time the POST (303) and the GET of the page it redirects to, until that page shows
    the new comment.
@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -284,13 +284,34 @@ def comment_ids(page):
 
 @dataclass
 class PageView:
+    """One page's wrk runs (one per round) and what the access log says of them."""
+
     label: str
     path: str
     size: int
     comments: int
-    wrk: servebench.WrkResult
-    statuses: dict
-    status_after: int
+    runs: list = field(default_factory=list)
+    statuses: dict = field(default_factory=dict)
+    statuses_after: list = field(default_factory=list)
+
+    @property
+    def rps(self):
+        """Mean requests/s over the rounds."""
+        return statistics.mean(run.requests_per_second for run in self.runs)
+
+    @property
+    def p50_ms(self):
+        """Mean p50 over the rounds."""
+        return statistics.mean(run.p50_ms for run in self.runs)
+
+    @property
+    def p99_ms(self):
+        """The worst round's p99."""
+        return max(run.p99_ms for run in self.runs)
+
+    @property
+    def all_200(self):
+        return not set(self.statuses) - {"200"} and set(self.statuses_after) <= {200}
 
 
 def check_thread_page(browser, path, display_name, expected):
@@ -309,37 +330,54 @@ def check_thread_page(browser, path, display_name, expected):
     return size, found
 
 
-def measure_view(args, tools, gateway, browser, label, path, size, comments):
-    offset = gateway.log_path.stat().st_size
-    print(f"  wrk on {path} ({args.duration}s)...", flush=True)
-    result = servebench.run_wrk(tools["wrk"], gateway.port, path, session=browser.cookies[COOKIE_NAME],
-                                duration=args.duration, connections=args.connections,
-                                threads=min(args.threads, args.connections))
-    time.sleep(0.5)  # let the last access-log lines land
-    statuses = servebench.access_log_statuses(gateway.log_path, offset, path)
-    after, _, _ = browser.request("GET", path)  # the session must still be valid after the run
-    return PageView(label, path, size, comments, result, statuses, after)
+def _wrk(args, tools, gateway, browser, path, duration):
+    return servebench.run_wrk(tools["wrk"], gateway.port, path, session=browser.cookies[COOKIE_NAME],
+                              duration=duration, connections=args.connections,
+                              threads=min(args.threads, args.connections))
+
+
+def measure_views(args, tools, gateway, browser, without, with_thread):
+    """Warm both pages up (not reported), then wrk them in rounds, alternating which goes first (ABBA...):
+    a drift of the machine's speed during the run weighs on both pages alike."""
+    if args.warmup:
+        print(f"  warm-up (not reported): wrk {args.warmup}s on each page...", flush=True)
+        for view in (without, with_thread):
+            _wrk(args, tools, gateway, browser, view.path, args.warmup)
+    for number in range(args.rounds):
+        for view in (without, with_thread) if number % 2 == 0 else (with_thread, without):
+            offset = gateway.log_path.stat().st_size
+            print(f"  round {number + 1}/{args.rounds}: wrk on {view.path} ({args.duration}s)...", flush=True)
+            view.runs.append(_wrk(args, tools, gateway, browser, view.path, args.duration))
+            time.sleep(0.5)  # let the last access-log lines land
+            for code, count in servebench.access_log_statuses(gateway.log_path, offset, view.path).items():
+                view.statuses[code] = view.statuses.get(code, 0) + count
+            view.statuses_after.append(browser.request("GET", view.path)[0])  # is the session still valid?
 
 
 def report_views(without, with_thread):
-    for view in (without, with_thread):
-        print(f"  command: {servebench.shown_command(view.wrk.command)}")
-    for view in (without, with_thread):
-        servebench.describe(view.label, view.wrk)
+    print(f"  command: {servebench.shown_command(without.runs[0].command)}")
+    print(f"  command: {servebench.shown_command(with_thread.runs[0].command)}")
+    for number, (a, b) in enumerate(zip(without.runs, with_thread.runs), start=1):
+        width = 4 + max(len(without.label), len(with_thread.label))
+        servebench.describe(f"r{number} {without.label}".ljust(width), a)
+        servebench.describe(f"r{number} {with_thread.label}".ljust(width), b)
+        print(f"     round {number}: thread cost 1 - {b.requests_per_second:.1f}/{a.requests_per_second:.1f} = "
+              f"{1 - b.requests_per_second / a.requests_per_second:.1%}")
     for view in (without, with_thread):
         shown = ", ".join(f"{code}: {count}" for code, count in sorted(view.statuses.items())) or "none logged"
-        print(f"  access log during the run, {view.path}: {shown}; after the run, with cookie: {view.status_after}")
-        if set(view.statuses) - {"200"} or view.status_after != 200:
-            print("  WARNING: the gateway answered something else than 200 during the run")
-    cost = 1 - with_thread.wrk.requests_per_second / without.wrk.requests_per_second
-    extra = with_thread.size - without.size
-    print(f"  sizes: {without.path} {without.size:,} bytes (no comment), {with_thread.path} {with_thread.size:,} "
-          f"bytes ({with_thread.comments} comments: the thread adds {extra / 1000:,.1f} kB; "
-          f"{with_thread.size / without.size:.1f}x the page)")
-    print(f"  thread cost = 1 - {with_thread.wrk.requests_per_second:.1f}/{without.wrk.requests_per_second:.1f} "
-          f"= {cost:.1%} of throughput (target < {TARGET_COST:.0%}: {verdict(cost < TARGET_COST)}); "
-          f"p99 with the thread {with_thread.wrk.p99_ms:.2f} ms (target < {TARGET_P99_MS:.0f} ms: "
-          f"{verdict(with_thread.wrk.p99_ms < TARGET_P99_MS)})")
+        after = ", ".join(str(status) for status in view.statuses_after)
+        print(f"  access log during the runs, {view.path}: {shown}; after each run, with cookie: {after}")
+        if not view.all_200:
+            print("  WARNING: the gateway answered something else than 200 during the runs")
+    for view in (without, with_thread):
+        print(f"  {view.label:<12} {view.path:<28} {view.size:>9,} bytes  {view.comments:>3} comments  "
+              f"{view.rps:>8.1f} req/s (mean)  p50 {view.p50_ms:6.2f} ms (mean)  p99 {view.p99_ms:6.2f} ms (worst)")
+    cost = 1 - with_thread.rps / without.rps
+    print(f"  sizes: the thread adds {(with_thread.size - without.size) / 1000:,.1f} kB "
+          f"({with_thread.size / without.size:.1f}x the page without comment)")
+    print(f"  thread cost = 1 - {with_thread.rps:.1f}/{without.rps:.1f} = {cost:.1%} of throughput "
+          f"(target < {TARGET_COST:.0%}: {verdict(cost < TARGET_COST)}); p99 with the thread "
+          f"{with_thread.p99_ms:.2f} ms (target < {TARGET_P99_MS:.0f} ms: {verdict(with_thread.p99_ms < TARGET_P99_MS)})")
     return cost
 
 
@@ -430,16 +468,17 @@ def report_posting(posting, path, comments):
 
 def markdown_table(args, without, with_thread, cost, posting):
     rows = [f"| Discussions (gunicorn {args.workers} sync workers; wrk -t{min(args.threads, args.connections)} "
-            f"-c{args.connections} -d{args.duration}s) | Result | p50 / median | p99 / p90 | Target |",
+            f"-c{args.connections} -d{args.duration}s × {args.rounds} rounds) | Result (mean) "
+            "| p50 (mean) / median | p99 (worst round) / p90 | Target |",
             "|---|---:|---:|---:|---|"]
     if without and with_thread:
         rows.append(f"| View `{without.path}`, no comment ({without.size / 1000:.1f} kB) "
-                    f"| {without.wrk.requests_per_second:,.0f} req/s | {without.wrk.p50_ms:.2f} ms "
-                    f"| {without.wrk.p99_ms:.2f} ms | |")
+                    f"| {without.rps:,.0f} req/s | {without.p50_ms:.2f} ms "
+                    f"| {without.p99_ms:.2f} ms | |")
         rows.append(f"| View `{with_thread.path}`, {with_thread.comments} comments "
-                    f"({with_thread.size / 1000:.1f} kB) | {with_thread.wrk.requests_per_second:,.0f} req/s "
-                    f"| {with_thread.wrk.p50_ms:.2f} ms | {with_thread.wrk.p99_ms:.2f} ms "
-                    f"| p99 < {TARGET_P99_MS:.0f} ms {verdict(with_thread.wrk.p99_ms < TARGET_P99_MS)} |")
+                    f"({with_thread.size / 1000:.1f} kB) | {with_thread.rps:,.0f} req/s "
+                    f"| {with_thread.p50_ms:.2f} ms | {with_thread.p99_ms:.2f} ms "
+                    f"| p99 < {TARGET_P99_MS:.0f} ms {verdict(with_thread.p99_ms < TARGET_P99_MS)} |")
         rows.append(f"| Thread cost, 1 − with/without | {cost:.1%} | | | < {TARGET_COST:.0%} "
                     f"{verdict(cost < TARGET_COST)} |")
     else:
@@ -461,6 +500,9 @@ def parse_args(argv):
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="wrk runs per page, alternating which page goes first (default 2: ABBA)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of unreported wrk per page first (default 2)")
     parser.add_argument("--comments", type=int, default=50, help="comments seeded in the thread (default 50)")
     parser.add_argument("--posts", type=int, default=30, help="comments posted and timed (default 30)")
     parser.add_argument("--post-timeout", type=int, default=300, help="bound on the posting part, s (default 300)")
@@ -468,8 +510,10 @@ def parse_args(argv):
     parser.add_argument("--page-with", default=PAGE_WITH, help=f"sheet given the thread (default {PAGE_WITH})")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (instance, logs)")
     args = parser.parse_args(argv)
-    if min(args.duration, args.connections, args.threads, args.workers, args.comments, args.posts) < 1:
-        parser.error("--duration, --connections, --threads, --workers, --comments and --posts must be >= 1")
+    if min(args.duration, args.connections, args.threads, args.workers, args.comments, args.posts, args.rounds) < 1:
+        parser.error("--duration, --connections, --threads, --workers, --comments, --posts and --rounds must be >= 1")
+    if args.warmup < 0:
+        parser.error("--warmup must be >= 0")
     if args.page_with == args.page_without:
         parser.error("--page-with and --page-without must differ")
     return args
@@ -508,8 +552,9 @@ def run_benchmark(args, tools, workdir):
         try:
             size_without, _ = check_thread_page(browser, args.page_without, account["name"], 0)
             size_with, shown = check_thread_page(browser, args.page_with, account["name"], seeded.first_page)
-            without = measure_view(args, tools, gateway, browser, "without", args.page_without, size_without, 0)
-            with_thread = measure_view(args, tools, gateway, browser, "with", args.page_with, size_with, shown)
+            without = PageView("without", args.page_without, size_without, 0)
+            with_thread = PageView("with", args.page_with, size_with, shown)
+            measure_views(args, tools, gateway, browser, without, with_thread)
             cost = report_views(without, with_thread)
         except BenchError as error:
             without = with_thread = None
@@ -545,8 +590,9 @@ def main(argv=None):
     for name in [name for name in os.environ if name.startswith("ENTREPAIRS_")]:
         del os.environ[name]
     print(f"python: {sys.version.split()[0]}; {servebench.wrk_version(wrk)}")
-    print(f"settings: wrk -t{min(args.threads, args.connections)} -c{args.connections} -d{args.duration}s --latency; "
-          f"gunicorn {args.workers} sync workers; {args.comments} seeded comments; {args.posts} timed posts")
+    print(f"settings: wrk -t{min(args.threads, args.connections)} -c{args.connections} -d{args.duration}s --latency, "
+          f"{args.rounds} round(s) per page after a {args.warmup}s warm-up; gunicorn {args.workers} sync workers; "
+          f"{args.comments} seeded comments; {args.posts} timed posts")
 
     workdir = Path(tempfile.mkdtemp(prefix="entrepairs-bench-discussions-"))
     print(f"temporary folder: {workdir}")
@@ -569,8 +615,8 @@ def main(argv=None):
     print()
     if without and with_thread:
         print(f"Targets: thread cost {cost:.1%} < {TARGET_COST:.0%} {verdict(cost < TARGET_COST)}; p99 with the "
-              f"thread {with_thread.wrk.p99_ms:.2f} ms < {TARGET_P99_MS:.0f} ms "
-              f"{verdict(with_thread.wrk.p99_ms < TARGET_P99_MS)}")
+              f"thread {with_thread.p99_ms:.2f} ms < {TARGET_P99_MS:.0f} ms "
+              f"{verdict(with_thread.p99_ms < TARGET_P99_MS)}")
     print(f"Machine: {os.cpu_count()} cores shared by wrk and gunicorn; one member session for every request "
           "(the gateway caches a thread's rendering per viewer and thread version: wrk measures that cached "
           "path, the GET after a POST measures a fresh rendering).")

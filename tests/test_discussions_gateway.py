@@ -295,3 +295,7 @@ def test_a_long_thread_is_paginated(app, author_client, services):
     first = text(author_client.get(URL))
     assert "Message n° 0<" in first and "Message n° 50<" not in first and "Page 1 sur 3 de la discussion" in first
     assert "Message n° 119<" in text(author_client.get(URL + "?discussion=3"))
+    # A new comment lands on the last page, and the member is taken there.
+    posted = post_comment(author_client, "Le tout dernier mot")
+    assert posted.location.startswith(URL + "?discussion=3#commentaire-")
+    assert "Le tout dernier mot" in text(author_client.get(posted.location.split("#")[0]))
