@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from auth_gateway import content, create_app, default_instance_path, demo, members, migrate, publish
+from auth_gateway import content, create_app, default_instance_path, demo, imports, mail, members, migrate, publish
 from auth_gateway.builder import BuildError
 from auth_gateway.i18n import translate
 from auth_gateway.instance import init_instance
@@ -176,6 +176,48 @@ def member_set_password(ctx, email, password_stdin):
     password = _read_password()
     changed = _change_member(ctx, lambda session, _: members.set_password(session, email, password))
     click.echo(translate("cli.member.password_set", email=changed.email))
+
+
+@member.command("import")
+@click.argument("csv_file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Check and show what would happen; write nothing.")
+@click.pass_context
+def member_import(ctx, csv_file, dry_run):
+    """Invite the members of a CSV file (email, name, structure, region, role)."""
+    app = _app(ctx.parent)
+    services = _services(app)
+    data = csv_file.read(imports.MAX_IMPORT_BYTES + 1)
+    with app.app_context(), services.database.write() as session:
+        try:
+            lines = imports.plan(session, services.community, data)
+        except imports.CsvImportError as error:
+            raise click.ClickException(str(error)) from None
+        for line in lines:
+            click.echo(translate(f"import.line.{line.action}", line=line.number, email=line.email, name=line.name,
+                                 role=line.role, structure=line.structure, region=line.region,
+                                 errors=" ; ".join(line.errors)))
+        counts = {action: sum(line.action == action for line in lines) for action in ("create", "unchanged", "error")}
+        click.echo(translate("import.summary", **counts))
+        if counts["error"]:
+            raise click.ClickException(translate("import.has_errors"))
+        if dry_run:
+            click.echo(translate("import.dry_run"))
+            return
+        created = imports.apply(session, services.community, lines)
+    click.echo(translate("import.done", count=created))
+
+
+@main.group("mail")
+def mail_group():
+    """E-mails waiting to be delivered."""
+
+
+@mail_group.command("deliver")
+@click.pass_context
+def mail_deliver(ctx):
+    """Deliver the e-mails that are due (the server also does it every few seconds)."""
+    sent, failed = mail.deliver_for(_app(ctx.parent))
+    click.echo(translate("cli.mail.delivered", sent=sent, failed=failed))
 
 
 @main.command()

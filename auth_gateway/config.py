@@ -37,6 +37,16 @@ DEFAULTS = {
     "REMEMBER_COOKIE_DURATION": timedelta(days=14),
     # Lifetime of the session cookie when "rester connecté" is not ticked.
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    # SMTP server for e-mails, e.g. smtp://user:password@host:587 (STARTTLS) or
+    # smtps://host:465. Empty: e-mails are written as .eml files into <instance>/outbox.
+    "SMTP_URL": "",
+    # Sender of the community's e-mails.
+    "MAIL_FROM": "Entrepairs <ne-pas-repondre@entrepairs.invalid>",
+    # Tries before an e-mail is marked failed (delays double from 30 s).
+    "MAIL_MAX_ATTEMPTS": 6,
+    # How long links sent by e-mail stay valid.
+    "RESET_LINK_HOURS": 2,
+    "INVITATION_LINK_DAYS": 14,
     # Behind a reverse proxy that sets X-Forwarded-For, the number of proxies to trust
     # for the client address used by rate limits (0: use the socket address).
     "TRUSTED_PROXIES": 0,

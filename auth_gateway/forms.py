@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from auth_gateway.i18n import translate
 
@@ -18,3 +18,23 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Logout is a POST with a CSRF token, never a link."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address to send a reset link to."""
+
+    email = EmailField(validators=[DataRequired(message=translate("form.required")), Length(max=320)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (reset link, invitation)."""
+
+    password = PasswordField(validators=[DataRequired(message=translate("form.required")), Length(max=1024)])
+    confirm = PasswordField(validators=[DataRequired(message=translate("form.required")),
+                                        EqualTo("password", message=translate("form.password_mismatch"))])
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """The current password, then the new one twice."""
+
+    current = PasswordField(validators=[DataRequired(message=translate("form.required")), Length(max=1024)])

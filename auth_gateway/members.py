@@ -5,12 +5,15 @@ import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from auth_gateway.community import fold
-from auth_gateway.models import Member, Role, Status, utcnow
+from auth_gateway import tokens
+from auth_gateway.models import Member, Role, Status, TokenPurpose, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -18,6 +21,14 @@ MAX_PASSWORD_LENGTH = 1024
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Verified against when the account does not exist, so that the answer takes as long.
 _DUMMY_HASH = generate_password_hash("entrepairs-dummy-password")
+_COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
+
+
+@cache
+def common_passwords():
+    """Return the refused common passwords, case-folded."""
+    lines = _COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 
 class MemberError(ValueError):
@@ -45,22 +56,31 @@ def check_password(password):
         raise MemberError("member_error.short_password", minimum=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
         raise MemberError("member_error.long_password", maximum=MAX_PASSWORD_LENGTH)
+    if password.strip().casefold() in common_passwords():
+        raise MemberError("member_error.common_password")
+
+
+#: French names accepted for roles (CSV files written by people).
+ROLE_NAMES = {
+    "conseiller": Role.MEMBER, "conseillère": Role.MEMBER, "conseiller·ère": Role.MEMBER,
+    "animateur": Role.ANIMATOR, "animatrice": Role.ANIMATOR, "animateur·rice": Role.ANIMATOR,
+    "administrateur": Role.ADMIN, "administratrice": Role.ADMIN, "administrateur·rice": Role.ADMIN,
+}
 
 
 def parse_role(value):
-    """Return the :class:`Role` named ``value``."""
+    """Return the :class:`Role` named ``value`` (English identifier or French name)."""
     try:
-        return Role(fold(value))
+        return ROLE_NAMES.get(fold(value)) or Role(fold(value))
     except ValueError:
         raise MemberError("member_error.unknown_role", value=value,
                           choices=", ".join(r.value for r in Role)) from None
 
 
-def add_member(session, community, *, email, name, structure, region, password, role=Role.MEMBER):
-    """Create an active member after checking every field against the community.
+def validate_identity(community, *, email, name, structure, region):
+    """Return (e-mail, name, structure, region) cleaned and checked against the community.
 
-    :raises MemberError: on an invalid or duplicate e-mail, unknown structure, region
-        or role, empty name or short password.
+    :raises MemberError: on an invalid e-mail, empty name, unknown structure or region.
     """
     email = unicodedata.normalize("NFKC", email).strip()
     if not _EMAIL.match(email):
@@ -75,15 +95,30 @@ def add_member(session, community, *, email, name, structure, region, password, 
     found_region = community.find_region(region)
     if found_region is None:
         raise MemberError("member_error.unknown_region", value=region, choices=", ".join(community.regions))
+    return email, name, found_structure, found_region
+
+
+def add_member(session, community, *, email, name, structure, region, password, role=Role.MEMBER):
+    """Create a member after checking every field against the community: active with
+    ``password``, or invited (she chooses it through her invitation) when it is None.
+
+    :raises MemberError: on an invalid or duplicate e-mail, unknown structure, region
+        or role, empty name or short password.
+    """
+    email, name, found_structure, found_region = validate_identity(
+        community, email=email, name=name, structure=structure, region=region)
     role = parse_role(role) if isinstance(role, str) else role
-    check_password(password)
+    if password is not None:
+        check_password(password)
     key = email_key(email)
     if session.scalar(select(Member.id).where(Member.email_key == key)) is not None:
         raise MemberError("member_error.duplicate_email", value=email)
     member = Member(
         email=email, email_key=key, display_name=name, structure=found_structure.name,
-        region=found_region, role=role, status=Status.ACTIVE,
-        password_hash=generate_password_hash(password), session_token=new_session_token(),
+        region=found_region, role=role, status=Status.ACTIVE if password is not None else Status.INVITED,
+        # "!" matches no password: an invited member cannot log in before choosing hers.
+        password_hash=generate_password_hash(password) if password is not None else "!",
+        session_token=new_session_token(),
         session_started_at=int(time.time()),
     )
     session.add(member)
@@ -144,9 +179,14 @@ def authenticate(session, email, password):
     if member is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(member.password_hash, password) or member.status != Status.ACTIVE:
+    if not password_matches(member, password) or member.status != Status.ACTIVE:
         return None
     return member
+
+
+def password_matches(member, password):
+    """Return whether ``password`` is the member's."""
+    return len(password) <= MAX_PASSWORD_LENGTH and check_password_hash(member.password_hash, password)
 
 
 def record_login(member, max_age):
@@ -175,11 +215,16 @@ def set_status(session, email, status):
 
 
 def set_password(session, email, password):
-    """Give the member a new password; every session of hers ends."""
+    """Give the member with this e-mail a new password; every session of hers ends."""
     check_password(password)
-    member = _existing_member(session, email)
+    return replace_password(session, _existing_member(session, email), password)
+
+
+def replace_password(session, member, password):
+    """Store ``password`` (already checked) for ``member``: her sessions and reset links die."""
     member.password_hash = generate_password_hash(password)
     revoke_sessions(member)
+    tokens.withdraw(session, member.id, TokenPurpose.RESET_PASSWORD)
     return member
 
 

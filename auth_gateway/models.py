@@ -26,6 +26,8 @@ class Role(enum.StrEnum):
 class Status(enum.StrEnum):
     """Whether a member may come in."""
 
+    # Imported or approved, has not chosen her password yet (invitation link).
+    INVITED = "invited"
     ACTIVE = "active"
     SUSPENDED = "suspended"
     REMOVED = "removed"
@@ -70,7 +72,7 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # "account:<email key>" or "address:<client address>".
+    # "<scope>:account:<email key>", "<scope>:address:<address>" or "<scope>:pair:<both>".
     key: Mapped[str] = mapped_column(String(400))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -109,3 +111,55 @@ class PageRedirect(Base):
     old_url: Mapped[str] = mapped_column(String(600), primary_key=True)
     new_url: Mapped[str] = mapped_column(String(600))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MailStatus(enum.StrEnum):
+    """Where an e-mail is in its delivery."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboundMail(Base):
+    """An e-mail to deliver: a job, so a slow or down SMTP server blocks no page and
+    nothing is lost (retried with growing delays, then marked failed)."""
+
+    __tablename__ = "outbound_mails"
+    __table_args__ = (Index("ix_outbound_mails_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    # Both parts, rendered when the mail was queued (French, with absolute links).
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    status: Mapped[MailStatus] = mapped_column(string_enum(MailStatus), default=MailStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Not before this time: the next try, or the end of a sender's lease on the job.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TokenPurpose(enum.StrEnum):
+    """What a link sent by e-mail lets its holder do."""
+
+    RESET_PASSWORD = "reset_password"
+    INVITATION = "invitation"
+
+
+class MemberToken(Base):
+    """A single-use, expiring secret sent by e-mail (password reset, invitation)."""
+
+    __tablename__ = "member_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(string_enum(TokenPurpose))
+    # sha256 of the secret: the database never holds a usable link.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from auth_gateway.models import Role
 class Permission(enum.StrEnum):
     """An action that a role may or may not take."""
 
+    ACCOUNT_USE = "account:use"
     COMMENT_POST = "thread:comment:post"
     COMMENT_REACT = "thread:comment:react"
     COMMENT_HIDE = "thread:comment:hide"
@@ -25,7 +26,7 @@ class Permission(enum.StrEnum):
     MODERATION_LOG_READ = "moderation:log:read"
 
 
-_MEMBER = {Permission.COMMENT_POST, Permission.COMMENT_REACT, Permission.TOPIC_CREATE}
+_MEMBER = {Permission.ACCOUNT_USE, Permission.COMMENT_POST, Permission.COMMENT_REACT, Permission.TOPIC_CREATE}
 _ANIMATOR = _MEMBER | {Permission.COMMENT_HIDE, Permission.THREAD_LOCK, Permission.ANSWER_MARK,
                        Permission.MODERATION_LOG_READ}
 

@@ -1,4 +1,5 @@
-"""Rate limits on logins, kept in the database so every worker process shares them.
+"""Rate limits on logins (and other forms that can be abused: password reset), kept in
+the database so every worker process shares them.
 
 Three counters of failures within a sliding window: per client address, per account,
 and per (account, address). An address past its limit waits; an account past its limit
@@ -29,14 +30,16 @@ class Limits:
 
 @dataclass(frozen=True)
 class Attempt:
-    """The counters one login attempt touches."""
+    """The counters one attempt touches; ``scope`` separates logins from other limited forms."""
 
     account: str
     address: str
+    scope: str = "login"
 
     @property
     def keys(self):
-        return (f"account:{self.account}", f"address:{self.address}", f"pair:{self.account}|{self.address}")
+        return (f"{self.scope}:account:{self.account}", f"{self.scope}:address:{self.address}",
+                f"{self.scope}:pair:{self.account}|{self.address}")
 
 
 def _counts(session, attempt, since):

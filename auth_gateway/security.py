@@ -8,8 +8,11 @@ from flask_login import current_user
 #: The only endpoints served without an active member's session. Nothing else is
 #: exempt: no path prefix, no pattern. Unknown URLs are not exempt either.
 PUBLIC_ENDPOINTS = frozenset({
-    "auth.login",  # the login page and form
-    "static",      # the gateway's own stylesheet (auth_gateway/static): no content
+    "auth.login",                # the login page and form
+    "account.forgot_password",   # asks for a reset link (same answer for any address)
+    "account.reset_password",    # opened from a reset link: the secret in the URL is the key
+    "account.accept_invitation", # opened from an invitation link: idem
+    "static",                    # the gateway's own stylesheet (auth_gateway/static): no content
 })
 
 

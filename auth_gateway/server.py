@@ -2,6 +2,8 @@
 
 from gunicorn.app.base import BaseApplication
 
+from auth_gateway.mail import DeliveryThread
+
 
 class _Gunicorn(BaseApplication):
     def __init__(self, app, options):
@@ -18,7 +20,8 @@ class _Gunicorn(BaseApplication):
 
 
 def run(app, *, host, port, workers):
-    """Serve ``app`` on host:port with ``workers`` sync worker processes."""
+    """Serve ``app`` on host:port with ``workers`` sync worker processes; the master
+    process delivers queued e-mails in a background thread."""
     # Workers are forked from this process: none may inherit an open database connection.
     app.extensions["entrepairs"].database.dispose()
     options = {
@@ -28,5 +31,6 @@ def run(app, *, host, port, workers):
         "accesslog": "-",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
         "timeout": 60,
+        "when_ready": lambda _arbiter: DeliveryThread(app).start(),
     }
     _Gunicorn(app, options).run()

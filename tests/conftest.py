@@ -109,3 +109,14 @@ def client(app):
 def member_client(app, member):
     """A client logged in (through flask-login's test client) as an active member."""
     return app.test_client(user=SignedInMember.of(member))
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on loopback, wired into the app; yields its inbox."""
+    from tests import mailserver
+
+    controller, inbox, url = mailserver.start()
+    app.config["SMTP_URL"] = url
+    yield inbox
+    controller.stop()

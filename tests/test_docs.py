@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # Keys built at run time from a prefix and a value: error pages by HTTP status, and the
 # names of roles, reactions, moderation actions and discussion errors.
-DYNAMIC_PREFIXES = ("error.", "role.", "comment.", "moderation.kind.", "discussion_error.")
+DYNAMIC_PREFIXES = ("error.", "role.", "comment.", "moderation.kind.", "discussion_error.", "import.line.")
 
 
 def commands(group, prefix="entrepairs"):
@@ -62,6 +62,8 @@ def test_every_translation_key_is_used():
     sources = "".join(p.read_text(encoding="utf-8") for pattern in ("auth_gateway/**/*.py", "auth_gateway/templates/**/*.html")
                       for p in ROOT.glob(pattern))
     dynamic = {f"comment.{k}" for k in ("useful", "thanks")}
+    mails = {p.stem for p in (ROOT / "auth_gateway" / "templates" / "mail").glob("*.txt")}
+    sources += "".join(f'"mail.{name}.subject"' for name in mails)  # mail.queue() builds the key
     unused = {key for key in catalogue("fr") if (not key.startswith(DYNAMIC_PREFIXES) or
                                                  key.startswith("comment.") and key not in dynamic)
               and f'"{key}"' not in sources and f"'{key}'" not in sources}
