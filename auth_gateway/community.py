@@ -34,6 +34,15 @@ class Structure:
 
 
 @dataclass(frozen=True)
+class EligibilityQuestion:
+    """A yes/no question asked of people who ask to join, and the answer peers give."""
+
+    id: str
+    question: str
+    expected: str  # "oui" or "non"
+
+
+@dataclass(frozen=True)
 class Community:
     """What a community is made of; loaded from community.yml."""
 
@@ -43,6 +52,8 @@ class Community:
     regions: tuple[str, ...]
     # Forum categories: slug -> French name, in display order.
     categories: dict
+    # Asked on the join page, in order.
+    eligibility: tuple[EligibilityQuestion, ...] = ()
 
     def find_structure(self, name):
         """Return the structure called ``name`` (or one of its aliases), case-insensitively."""
@@ -99,8 +110,17 @@ def parse_community(data, source="community.yml"):
             isinstance(k, str) and re.fullmatch(r"[a-z0-9-]+", k) and isinstance(v, str) and v.strip()
             for k, v in categories.items()):
         raise CommunityError(f"{source}: 'categories' must map lowercase slugs to names")
+    eligibility = []
+    for index, item in enumerate(data.get("eligibility") or [], start=1):
+        where = f"{source}: eligibility[{index}]"
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item[k].strip()
+                                                 for k in ("id", "question", "expected")):
+            raise CommunityError(f"{where}: needs 'id', 'question' and 'expected'")
+        if item["expected"] not in ("oui", "non"):
+            raise CommunityError(f"{where}: 'expected' must be 'oui' or 'non'")
+        eligibility.append(EligibilityQuestion(item["id"], item["question"].strip(), item["expected"]))
     return Community(data["name"].strip(), data["profession"].strip(), tuple(structures), regions,
-                     {k: v.strip() for k, v in categories.items()})
+                     {k: v.strip() for k, v in categories.items()}, tuple(eligibility))
 
 
 def load_community(path):

@@ -1,7 +1,7 @@
 """Forms of the gateway (Flask-WTF: every form carries a CSRF token)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from auth_gateway.i18n import translate
@@ -38,3 +38,14 @@ class ChangePasswordForm(NewPasswordForm):
     """The current password, then the new one twice."""
 
     current = PasswordField(validators=[DataRequired(message=translate("form.required")), Length(max=1024)])
+
+
+class JoinForm(FlaskForm):
+    """Who asks to join; structure and region are checked against community.yml (French
+    messages) rather than by WTForms' choice validation."""
+
+    email = EmailField(validators=[DataRequired(message=translate("form.required")), Length(max=320)])
+    name = StringField(validators=[DataRequired(message=translate("form.required")), Length(max=200)])
+    structure = SelectField(validate_choice=False, validators=[DataRequired(message=translate("form.required"))])
+    region = SelectField(validate_choice=False, validators=[DataRequired(message=translate("form.required"))])
+    job_title = StringField(validators=[DataRequired(message=translate("form.required")), Length(max=200)])

@@ -139,6 +139,7 @@ class SignedInMember:
     email: str
     display_name: str
     role: Role
+    region: str
     session_token: str
 
     is_authenticated = True
@@ -148,14 +149,15 @@ class SignedInMember:
     @classmethod
     def of(cls, member):
         """Return the signed-in view of the ORM ``member``."""
-        return cls(member.id, member.email, member.display_name, member.role, member.session_token)
+        return cls(member.id, member.email, member.display_name, member.role, member.region, member.session_token)
 
     def get_id(self):
         """Return what the session cookie carries: the revocable token, not the id."""
         return self.session_token
 
 
-_BY_SESSION_TOKEN = select(Member.id, Member.email, Member.display_name, Member.role, Member.session_token).where(
+_BY_SESSION_TOKEN = select(Member.id, Member.email, Member.display_name, Member.role, Member.region,
+                           Member.session_token).where(
     Member.session_token == bindparam("token"),
     Member.status == Status.ACTIVE.value,
     Member.session_started_at >= bindparam("since"),
@@ -167,7 +169,7 @@ def member_for_session(database, token, max_age):
     ``max_age`` (a timedelta) ago, or None. Runs on every request."""
     since = int(time.time() - max_age.total_seconds())
     row = database.fetch_one(_BY_SESSION_TOKEN, token=token, since=since)
-    return SignedInMember(row[0], row[1], row[2], Role(row[3]), row[4]) if row else None
+    return SignedInMember(row[0], row[1], row[2], Role(row[3]), row[4], row[5]) if row else None
 
 
 def authenticate(session, email, password):

@@ -163,3 +163,43 @@ class MemberToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class JoinStatus(enum.StrEnum):
+    """Where a request to join is."""
+
+    # Waiting for the e-mail address to be confirmed (link sent).
+    UNCONFIRMED = "unconfirmed"
+    # Confirmed, waiting for an animator of the region or an admin.
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class JoinRequest(Base):
+    """Someone who asks to join: her answers, then an animator's decision."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (Index("ix_join_requests_status_region", "status", "region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), index=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    # Canonical names from community.yml.
+    structure: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str] = mapped_column(String(200))
+    # The e-mail's domain is one of the structure's: shown to the animator; others are
+    # flagged for a closer look.
+    domain_matches: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[JoinStatus] = mapped_column(string_enum(JoinStatus), default=JoinStatus.UNCONFIRMED)
+    # sha256 of the secret of the confirmation link; its expiry.
+    confirm_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    confirm_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    # Why it was refused (sent to her).
+    reason: Mapped[str | None] = mapped_column(Text)

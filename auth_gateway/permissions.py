@@ -24,11 +24,12 @@ class Permission(enum.StrEnum):
     ANSWER_MARK = "thread:answer:mark"
     TOPIC_CREATE = "forum:topic:create"
     MODERATION_LOG_READ = "moderation:log:read"
+    JOIN_REQUEST_DECIDE = "membership:join:decide"
 
 
 _MEMBER = {Permission.ACCOUNT_USE, Permission.COMMENT_POST, Permission.COMMENT_REACT, Permission.TOPIC_CREATE}
 _ANIMATOR = _MEMBER | {Permission.COMMENT_HIDE, Permission.THREAD_LOCK, Permission.ANSWER_MARK,
-                       Permission.MODERATION_LOG_READ}
+                       Permission.MODERATION_LOG_READ, Permission.JOIN_REQUEST_DECIDE}
 
 #: The role x permission table.
 ROLE_PERMISSIONS = {

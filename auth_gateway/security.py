@@ -12,6 +12,8 @@ PUBLIC_ENDPOINTS = frozenset({
     "account.forgot_password",   # asks for a reset link (same answer for any address)
     "account.reset_password",    # opened from a reset link: the secret in the URL is the key
     "account.accept_invitation", # opened from an invitation link: idem
+    "joining.join",              # asks to join (vetted afterwards by an animator)
+    "joining.confirm",           # confirms the address of a request to join
     "static",                    # the gateway's own stylesheet (auth_gateway/static): no content
 })
 

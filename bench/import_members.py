@@ -22,9 +22,11 @@ keeps it) and every command has a time limit.
 """
 
 import argparse
+import csv
 import os
 import random
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -48,8 +50,8 @@ FIRST_NAMES = [
     "Françoise", "Élodie", "Mélanie", "Agnès", "Béatrice", "Laëtitia", "Noémie", "Zoé", "Maëlle", "Anaïs",
     "Thomas", "Nicolas", "Julien", "Maxime", "Antoine", "Pierre", "Alexandre", "Romain", "Guillaume", "Hugo",
     "Lucas", "Mathieu", "Sébastien", "Stéphane", "Olivier", "Christophe", "Frédéric", "Jérôme", "Benoît", "Loïc",
-    "Jean-Baptiste", "Jean-François", "Marc-Antoine", "Anne-Sophie", "Marie-Claire", "Karim", "Mehdi", "Yasmine",
-    "Fatou", "Moussa",
+    "Jean-Baptiste", "Jean-François", "Marc-Antoine", "Anne-Sophie", "Marie-Claire", "Karim", "Mehdi",
+    "Yasmine", "Fatou", "Moussa",
 ]
 LAST_NAMES = [
     "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent",
@@ -182,8 +184,6 @@ def ascii_slug(text):
 
 def write_csv(path, count, *, seed, animator_share):
     """Write ``count`` members; return (counts by structure, number of animators)."""
-    import csv
-
     rng = random.Random(seed)
     structures, structure_weights = [s[:1] + s[2:] for s in STRUCTURES], [s[1] for s in STRUCTURES]
     regions, region_weights = [r[0] for r in REGIONS], [r[1] for r in REGIONS]
@@ -231,8 +231,9 @@ def expect_lines(result, expected, label):
 
 def check_db(database, label, *, members, mails, tokens):
     counts = db_counts(database)
-    print(f"  database after {label}: {counts['members']} members, {counts['mails']} queued mails "
-          f"{counts['mails_by_status'] or ''}, {counts['tokens']} invitation tokens")
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(counts["mails_by_status"].items()))
+    print(f"  database after {label}: {counts['members']} members, {counts['mails']} queued mails"
+          f"{f' ({statuses})' if statuses else ''}, {counts['tokens']} invitation tokens")
     wanted = {"members": members, "mails": mails, "tokens": tokens}
     wrong = {k: (counts[k], v) for k, v in wanted.items() if counts[k] != v}
     if wrong:
@@ -318,7 +319,7 @@ def deliver(entrepairs, instance, workdir, args):
 # --------------------------------------------------------------------------- report
 
 
-def markdown_table(rows, args, delivery):
+def markdown_table(rows, delivery):
     lines = ["| Step | Wall time (s) | Peak RSS (MB) | Target < 60 s |", "|---|---:|---:|:---:|"]
     for label, result, targeted in rows:
         verdict = ("PASS" if result.seconds < TARGET_SECONDS else "FAIL") if targeted else "–"
@@ -419,7 +420,7 @@ def main(argv=None):
             shutil.rmtree(workdir, ignore_errors=True)
 
     print("\n## Summary\n")
-    print(markdown_table(rows, args, delivery))
+    print(markdown_table(rows, delivery))
     print()
     for label, result, targeted in rows:
         if targeted:
@@ -433,8 +434,10 @@ def main(argv=None):
             print(f"Delivery: measured on the first {delivery['sent']:,} mails only ({delivery['calls']} calls of "
                   f"{delivery['per_call']:.2f} s); projected for {n:,}: "
                   f"{delivery['seconds'] / delivery['sent'] * n:.0f} s.")
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"Machine: {os.cpu_count()} cores. Wall time = the whole command (Python start-up included); "
-          "peak RSS = the child's ru_maxrss (os.wait4).")
+          f"peak RSS = the child's ru_maxrss (os.wait4), which includes the pre-exec fork of this script "
+          f"(so never below this script's own peak, {floor:.1f} MB).")
     return 1 if failed else 0
 
 

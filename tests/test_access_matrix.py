@@ -23,6 +23,10 @@ DECISIONS = {
     "account.reset_password": "public",
     "account.accept_invitation": "public",
     "static": "public",
+    "joining.join": "public",
+    "joining.confirm": "public",
+    "joining.requests": "moderator",
+    "joining.decide": "moderator",
     "auth.logout": "member",
     "account.change_password": "member",
     "site.page": "member",
@@ -41,7 +45,7 @@ DECISIONS = {
     "threads.mark_answer": "moderator",
     "threads.lock": "moderator",
 }
-SAMPLE_VALUES = {"secret": "lien-inconnu", "thread_id": 1, "comment_id": 1, "filename": "gateway.css",
+SAMPLE_VALUES = {"secret": "lien-inconnu", "thread_id": 1, "comment_id": 1, "request_id": 1, "filename": "gateway.css",
                  "path": "fiches/premier-entretien/"}
 
 
@@ -79,10 +83,10 @@ def create_app_rules():
     from flask import Flask
 
     # The URL map only: an app built without an instance is enough to list the rules.
-    from auth_gateway import account, auth, forum, site, threads
+    from auth_gateway import account, auth, forum, joining, site, threads
 
     app = Flask("auth_gateway", static_url_path="/-/static")
-    for blueprint in (auth.bp, account.bp, threads.bp, forum.bp, site.bp):
+    for blueprint in (auth.bp, account.bp, joining.bp, threads.bp, forum.bp, site.bp):
         app.register_blueprint(blueprint)
     return list(app.url_map.iter_rules())
 

@@ -73,7 +73,7 @@ def test_revoking_sessions_changes_the_token_so_old_ones_find_nobody(services):
         current = session.scalar(select(Member)).session_token
     assert current != old
     assert members.member_for_session(services.database, current, DAY) == members.SignedInMember(
-        member.id, member.email, member.display_name, member.role, current)
+        member.id, member.email, member.display_name, member.role, member.region, current)
 
 
 def test_set_role_and_list(services):

@@ -1,0 +1,107 @@
+"""Requests to join: answers checked against the community's eligibility questions, the
+e-mail address confirmed by a link, then an animator of the region (or an admin)
+approves or refuses with a reason."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from auth_gateway import members
+from auth_gateway.members import MemberError
+from auth_gateway.models import JoinRequest, JoinStatus, Role, utcnow
+
+CONFIRM_LIFETIME = timedelta(days=2)
+MAX_JOB_TITLE = 200
+
+
+def _digest(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def eligible(community, answers):
+    """Return whether every eligibility question got the answer peers give."""
+    return all(answers.get(q.id) == q.expected for q in community.eligibility)
+
+
+def domain_matches(email, structure):
+    """Return whether the e-mail's domain is one of the structure's (or a subdomain)."""
+    domain = email.rpartition("@")[2].casefold()
+    return any(domain == d or domain.endswith("." + d) for d in structure.email_domains)
+
+
+def submit(session, community, *, email, name, structure, region, job_title):
+    """Record a request (answers already found eligible); return the confirmation link's
+    secret, or None when the address already belongs to a member (nothing to do, and
+    the page says the same thing either way).
+
+    :raises MemberError: on an invalid e-mail, empty name or job title, unknown
+        structure or region.
+    """
+    email, name, found_structure, found_region = members.validate_identity(
+        community, email=email, name=name, structure=structure, region=region)
+    job_title = " ".join(job_title.split())[:MAX_JOB_TITLE]
+    if not job_title:
+        raise MemberError("join.empty_job_title")
+    key = members.email_key(email)
+    if members.find_member(session, email) is not None:
+        return None
+    request = session.scalar(select(JoinRequest).where(
+        JoinRequest.email_key == key, JoinRequest.status.in_([JoinStatus.UNCONFIRMED, JoinStatus.PENDING])))
+    if request is None:
+        request = JoinRequest(email_key=key, status=JoinStatus.UNCONFIRMED)
+        session.add(request)
+    secret = secrets.token_urlsafe(32)
+    request.email, request.display_name, request.job_title = email, name, job_title
+    request.structure, request.region = found_structure.name, found_region
+    request.domain_matches = domain_matches(email, found_structure)
+    if request.status == JoinStatus.UNCONFIRMED:
+        request.confirm_hash, request.confirm_expires_at = _digest(secret), utcnow() + CONFIRM_LIFETIME
+    return secret
+
+
+def confirm(session, secret):
+    """Confirm the address of the request whose link holds ``secret``; return it, or None."""
+    if not secret or len(secret) > 100:
+        return None
+    request = session.scalar(select(JoinRequest).where(JoinRequest.confirm_hash == _digest(secret)))
+    if request is None or request.status != JoinStatus.UNCONFIRMED or request.confirm_expires_at <= utcnow():
+        return None
+    request.status, request.confirmed_at, request.confirm_hash = JoinStatus.PENDING, utcnow(), None
+    return request
+
+
+def _visible_to(query, decider):
+    # Animators decide for their own region; admins for every region.
+    return query if decider.role == Role.ADMIN else query.where(JoinRequest.region == decider.region)
+
+
+def pending_for(session, decider):
+    """Return the confirmed requests ``decider`` may decide, oldest first."""
+    query = select(JoinRequest).where(JoinRequest.status == JoinStatus.PENDING).order_by(JoinRequest.id)
+    return session.scalars(_visible_to(query, decider)).all()
+
+
+def decide(session, community, *, request_id, decider, approve, reason=""):
+    """Approve (the member is created, invited) or refuse (with a reason) a pending request.
+
+    Returns (request, member or None). Raises LookupError when ``decider`` may not see it.
+    """
+    request = session.scalar(_visible_to(select(JoinRequest).where(JoinRequest.id == request_id,
+                                                                   JoinRequest.status == JoinStatus.PENDING),
+                                         decider))
+    if request is None:
+        raise LookupError(request_id)
+    member = None
+    if approve:
+        member = members.add_member(session, community, email=request.email, name=request.display_name,
+                                    structure=request.structure, region=request.region, password=None)
+        request.status = JoinStatus.APPROVED
+    else:
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise MemberError("join.reason_required")
+        request.status, request.reason = JoinStatus.REFUSED, reason
+    request.decided_at, request.decided_by = utcnow(), decider.id
+    return request, member
