@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auth_gateway import account, auth, config, forum, joining, live, security, site, threads
+from auth_gateway import account, admin, auth, config, forum, joining, live, security, site, threads
 from auth_gateway.community import DEFAULT_COMMUNITY, load_community
 from auth_gateway.context import Services
 from auth_gateway.database import Database, sqlite_url
@@ -64,6 +64,7 @@ def create_app(test_config=None):
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(joining.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(threads.bp)
     app.register_blueprint(forum.bp)
     app.register_blueprint(site.bp)  # last: its catch-all route serves the build

@@ -1,20 +1,20 @@
 """A member's account: forgotten password, links sent by e-mail (reset, invitation),
-change of password."""
+change of password, profile, the yearly confirmation of practice, the directory."""
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
-from auth_gateway import mail, members, ratelimit, tokens
+from auth_gateway import audit, mail, members, ratelimit, tokens
 from auth_gateway.auth import client_address
 from auth_gateway.context import services
-from auth_gateway.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm
+from auth_gateway.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, ProfileForm
 from auth_gateway.i18n import translate
 from auth_gateway.live import shell_page
 from auth_gateway.members import MemberError, SignedInMember
-from auth_gateway.models import Member, Status, TokenPurpose
-from auth_gateway.permissions import Permission, require
+from auth_gateway.models import AuditKind, Member, Status, TokenPurpose
+from auth_gateway.permissions import Permission, can, require
 
 bp = Blueprint("account", __name__, url_prefix="/-")
 
@@ -64,6 +64,10 @@ def _choose_password(secret, purpose, template):
                 chosen = members.replace_password(writer, writer.get(Member, token.member_id), form.password.data)
                 if purpose == TokenPurpose.INVITATION:
                     chosen.status = Status.ACTIVE
+                    members.confirm_practice(chosen)
+                else:
+                    audit.record(writer, AuditKind.PASSWORD_RESET, actor_id=chosen.id, subject=chosen.email,
+                                 address=client_address())
                 signed_in = SignedInMember.of(chosen)
         except MemberError as error:
             form.password.errors.append(translate(error.key, **error.values))
@@ -103,6 +107,8 @@ def change_password():
                 if not members.password_matches(member, form.current.data):
                     raise MemberError("member_error.wrong_password")
                 members.replace_password(writer, member, form.password.data)
+                audit.record(writer, AuditKind.PASSWORD_CHANGED, actor_id=member.id, subject=member.email,
+                             address=client_address())
                 signed_in = SignedInMember.of(member)
         except MemberError as error:
             field = form.current if error.key == "member_error.wrong_password" else form.password
@@ -112,3 +118,50 @@ def change_password():
             done = True
     content_html = render_template("account/change_password.html", form=form, done=done)
     return shell_page(translate("password.title"), content_html, 400 if form.errors else 200)
+
+
+@bp.route("/compte", methods=["GET", "POST"])
+@require(Permission.ACCOUNT_USE)
+def profile():
+    """Edit one's profile (name, years of practice, areas of expertise)."""
+    with services().database.session() as reader:
+        member = reader.get(Member, current_user.id)
+        form = ProfileForm(obj=member)
+    saved = False
+    if form.validate_on_submit():
+        with services().database.write() as writer:
+            members.update_profile(writer.get(Member, current_user.id), display_name=form.display_name.data,
+                                   years_of_practice=form.years_of_practice.data, expertise=form.expertise.data or "")
+        saved = True
+    content_html = render_template("account/profile.html", form=form, saved=saved, member=member,
+                                   moderation=can(current_user, Permission.MEMBERS_MANAGE),
+                                   administration=can(current_user, Permission.AUDIT_READ))
+    return shell_page(translate("profile.title"), content_html, 400 if form.errors else 200)
+
+
+@bp.route("/compte/exercice", methods=["GET", "POST"])
+@require(Permission.ACCOUNT_USE)
+def confirm_practice():
+    """Confirm that one still practises (asked once a year)."""
+    confirmed = False
+    if request.method == "POST":
+        with services().database.write() as writer:
+            members.confirm_practice(writer.get(Member, current_user.id))
+        confirmed = True
+    content_html = render_template("account/practice.html", confirmed=confirmed)
+    return shell_page(translate("practice.title"), content_html)
+
+
+@bp.get("/membres")
+@require(Permission.DIRECTORY_READ)
+def directory():
+    """Find peers by name, structure, region or expertise ("qui peut m'aider sur la VAE ?")."""
+    community = services().community
+    text = request.args.get("q", "")[:200]
+    structure = request.args.get("structure") or None
+    region = request.args.get("region") or None
+    with services().database.session() as reader:
+        found = members.search_directory(reader, text=text, structure=structure, region=region)
+        content_html = render_template("account/directory.html", found=found, text=text, structure=structure,
+                                       region=region, community=community)
+    return shell_page(translate("directory.title"), content_html)

@@ -3,11 +3,11 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from auth_gateway import members, ratelimit
+from auth_gateway import audit, members, ratelimit
 from auth_gateway.context import services
 from auth_gateway.forms import LoginForm, LogoutForm
 from auth_gateway.i18n import translate
-from auth_gateway.models import Member
+from auth_gateway.models import AuditKind, Member
 from auth_gateway.security import safe_next
 
 login_manager = LoginManager()
@@ -53,12 +53,15 @@ def login():
         member = members.authenticate(reader, form.email.data, form.password.data)
         member_id = member.id if member else None
     if member_id is None:
+        with database.write() as writer:
+            audit.record(writer, AuditKind.LOGIN_FAILED, subject=form.email.data, address=attempt.address)
         flash(translate("login.failed"), "error")
         return render_template("login.html", form=form), 401
     with database.write() as writer:
         ratelimit.succeed(writer, attempt, reserved)
         member = writer.get(Member, member_id)
         members.record_login(member, config["REMEMBER_COOKIE_DURATION"])
+        audit.record(writer, AuditKind.LOGIN, actor_id=member.id, subject=member.email, address=attempt.address)
         signed_in = members.SignedInMember.of(member)
     login_user(signed_in, remember=form.remember.data)
     return redirect(safe_next(form.next.data) or "/")

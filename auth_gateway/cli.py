@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
-from auth_gateway import content, create_app, default_instance_path, demo, imports, mail, members, migrate, publish
+from auth_gateway import (audit, content, create_app, default_instance_path, demo, imports, mail, members,
+                          migrate, practice, publish)
 from auth_gateway.builder import BuildError
 from auth_gateway.i18n import translate
 from auth_gateway.instance import init_instance
 from auth_gateway.members import MemberError
-from auth_gateway.models import Status
+from auth_gateway.models import AuditKind, Status
 from discussions import services as discussions
 
 
@@ -109,6 +110,12 @@ def _change_member(ctx, change):
         raise click.ClickException(translate(error.key, **error.values)) from None
 
 
+def _logged(session, member, kind, detail):
+    """Record a change made at the command line in the audit log; return the member."""
+    audit.record(session, kind, subject=member.email, detail=detail, address="cli")
+    return member
+
+
 def _read_password():
     return sys.stdin.readline().rstrip("\r\n")
 
@@ -145,7 +152,8 @@ def member_list(ctx):
 @click.pass_context
 def member_set_role(ctx, email, role):
     """Change a member's role."""
-    changed = _change_member(ctx, lambda session, _: members.set_role(session, email, role))
+    changed = _change_member(ctx, lambda session, _: _logged(session, members.set_role(session, email, role),
+                                                             AuditKind.ROLE_CHANGED, role))
     click.echo(translate("cli.member.role_set", email=changed.email, role=changed.role))
 
 
@@ -154,7 +162,8 @@ def member_set_role(ctx, email, role):
 @click.pass_context
 def member_suspend(ctx, email):
     """Suspend a member: she is logged out everywhere and cannot log in."""
-    changed = _change_member(ctx, lambda session, _: members.set_status(session, email, Status.SUSPENDED))
+    changed = _change_member(ctx, lambda session, _: _logged(
+        session, members.set_status(session, email, Status.SUSPENDED), AuditKind.STATUS_CHANGED, Status.SUSPENDED))
     click.echo(translate("cli.member.status_set", email=changed.email, status=changed.status))
 
 
@@ -163,7 +172,8 @@ def member_suspend(ctx, email):
 @click.pass_context
 def member_reactivate(ctx, email):
     """Let a suspended member in again (her old sessions stay dead)."""
-    changed = _change_member(ctx, lambda session, _: members.set_status(session, email, Status.ACTIVE))
+    changed = _change_member(ctx, lambda session, _: _logged(
+        session, members.set_status(session, email, Status.ACTIVE), AuditKind.STATUS_CHANGED, Status.ACTIVE))
     click.echo(translate("cli.member.status_set", email=changed.email, status=changed.status))
 
 
@@ -205,6 +215,26 @@ def member_import(ctx, csv_file, dry_run):
             return
         created = imports.apply(session, services.community, lines)
     click.echo(translate("import.done", count=created))
+
+
+@member.command("check-practice")
+@click.pass_context
+def member_check_practice(ctx):
+    """Yearly check (run it daily): remind members to confirm they practise, suspend the others."""
+    app = _app(ctx.parent)
+    services = _services(app)
+    config = app.config
+    with app.app_context(), services.database.write() as session:
+        reminded, suspended = practice.check(session, period_days=config["PRACTICE_CONFIRMATION_DAYS"],
+                                             reminder_days=config["PRACTICE_REMINDER_DAYS"])
+        for member in reminded:
+            mail.queue(session, member.email, "practice_reminder", name=member.display_name,
+                       days=config["PRACTICE_REMINDER_DAYS"], link=mail.public_link("account.confirm_practice"))
+        for member in suspended:
+            mail.queue(session, member.email, "practice_suspended", name=member.display_name)
+            audit.record(session, AuditKind.STATUS_CHANGED, subject=member.email, detail=Status.SUSPENDED,
+                         address="cli")
+    click.echo(translate("cli.practice.checked", reminded=len(reminded), suspended=len(suspended)))
 
 
 @main.group("mail")

@@ -47,6 +47,10 @@ DEFAULTS = {
     # How long links sent by e-mail stay valid.
     "RESET_LINK_HOURS": 2,
     "INVITATION_LINK_DAYS": 14,
+    # Every member confirms once per period that she still practises; a reminder goes
+    # out this many days before the end; unconfirmed accounts are then suspended.
+    "PRACTICE_CONFIRMATION_DAYS": 365,
+    "PRACTICE_REMINDER_DAYS": 30,
     # Behind a reverse proxy that sets X-Forwarded-For, the number of proxies to trust
     # for the client address used by rate limits (0: use the socket address).
     "TRUSTED_PROXIES": 0,

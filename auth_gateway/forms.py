@@ -1,8 +1,8 @@
 """Forms of the gateway (Flask-WTF: every form carries a CSRF token)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from auth_gateway.i18n import translate
 
@@ -49,3 +49,12 @@ class JoinForm(FlaskForm):
     structure = SelectField(validate_choice=False, validators=[DataRequired(message=translate("form.required"))])
     region = SelectField(validate_choice=False, validators=[DataRequired(message=translate("form.required"))])
     job_title = StringField(validators=[DataRequired(message=translate("form.required")), Length(max=200)])
+
+
+class ProfileForm(FlaskForm):
+    """What the directory shows of a member."""
+
+    display_name = StringField(validators=[DataRequired(message=translate("form.required")), Length(max=200)])
+    years_of_practice = IntegerField(validators=[Optional(), NumberRange(min=0, max=60, message=translate(
+        "form.years_range"))])
+    expertise = StringField(validators=[Length(max=500)])

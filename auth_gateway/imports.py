@@ -14,11 +14,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from auth_gateway import mail, members, tokens
+from auth_gateway import audit, mail, members, tokens
 from auth_gateway.community import fold
 from auth_gateway.i18n import translate
 from auth_gateway.members import MemberError
-from auth_gateway.models import Member, Role, TokenPurpose
+from auth_gateway.models import AuditKind, Member, Role, TokenPurpose
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 #: Header names accepted for each column (compared case- and accent-insensitively).
@@ -161,4 +161,6 @@ def apply(session, community, lines):
                                     region=line.region, password=None, role=line.role)
         send_invitation(session, member)
         created += 1
+    if created:
+        audit.record(session, AuditKind.INVITED, subject=translate("import.audit_subject"), detail=str(created))
     return created

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from auth_gateway import join_requests, mail, members, ratelimit
+from auth_gateway import audit, join_requests, mail, members, ratelimit
 from auth_gateway.auth import client_address
 from auth_gateway.context import services
 from auth_gateway.forms import JoinForm
@@ -11,6 +11,7 @@ from auth_gateway.i18n import translate
 from auth_gateway.imports import send_invitation
 from auth_gateway.live import shell_page
 from auth_gateway.members import MemberError
+from auth_gateway.models import AuditKind
 from auth_gateway.permissions import Permission, require
 
 bp = Blueprint("joining", __name__, url_prefix="/-")
@@ -95,6 +96,9 @@ def decide(request_id):
                 send_invitation(writer, member)
             else:
                 mail.queue(writer, decided.email, "join_refused", name=decided.display_name, reason=decided.reason)
+            audit.record(writer, AuditKind.JOIN_APPROVED if approve else AuditKind.JOIN_REFUSED,
+                         actor_id=current_user.id, subject=decided.email, detail=decided.reason or "",
+                         address=client_address())
     except LookupError:
         abort(404)
     except MemberError as error:

@@ -56,14 +56,14 @@ def public_link(endpoint, **values):
     return adapter.build(endpoint, values, force_external=True)
 
 
-def _message(mail, sender):
+def _message(recipient, subject, text, html, sender):
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = mail.recipient
-    message["Subject"] = mail.subject
+    message["To"] = recipient
+    message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or "entrepairs.invalid")
-    message.set_content(mail.text)
-    message.add_alternative(mail.html, subtype="html")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
     return message
 
 
@@ -94,38 +94,52 @@ class Transport:
             client.send_message(message)
 
 
-def deliver_due(database, transport, *, sender, max_attempts):
-    """Send the mails that are due; return (sent, failed for good) counts."""
+def _claim(database):
+    """Take a lease on a batch of due mails; return them as (id, message-to-build) pairs."""
     now = utcnow()
-    with database.write() as session:  # take a lease on a batch
+    with database.write() as session:
         due = session.scalars(select(OutboundMail).where(OutboundMail.status == MailStatus.PENDING,
                                                          OutboundMail.next_attempt_at <= now)
                               .order_by(OutboundMail.id).limit(BATCH)).all()
         for mail in due:
             mail.next_attempt_at = now + LEASE
-        jobs = [(mail.id, _message(mail, sender)) for mail in due]
+        return [(mail.id, mail.recipient, mail.subject, mail.text, mail.html) for mail in due]
+
+
+def deliver_due(database, transport, *, sender, max_attempts, max_batches=1000):
+    """Send every mail that is due, batch after batch; return (sent, failed for good) counts."""
     sent = failed = 0
-    for mail_id, message in jobs:
-        try:
-            transport.send(message, mail_id)
-            error = None
-        except (OSError, smtplib.SMTPException) as problem:
-            error = f"{type(problem).__name__}: {problem}"
-        with database.write() as session:
-            mail = session.get(OutboundMail, mail_id)
-            mail.attempts += 1
-            if error is None:
-                mail.status, mail.sent_at, mail.last_error = MailStatus.SENT, utcnow(), None
-                sent += 1
-            elif mail.attempts >= max_attempts:
-                mail.status, mail.last_error = MailStatus.FAILED, error
-                failed += 1
-                logger.error("mail %s to %s failed for good: %s", mail_id, mail.recipient, error)
-            else:
-                mail.last_error = error
-                mail.next_attempt_at = utcnow() + FIRST_RETRY * 2 ** (mail.attempts - 1)
-                logger.warning("mail %s to %s: try %s failed: %s", mail_id, mail.recipient, mail.attempts, error)
+    for _ in range(max_batches):
+        jobs = _claim(database)
+        if not jobs:
+            break
+        for mail_id, *parts in jobs:
+            error = _send(transport, sender, mail_id, *parts)
+            with database.write() as session:
+                mail = session.get(OutboundMail, mail_id)
+                mail.attempts += 1
+                if error is None:
+                    mail.status, mail.sent_at, mail.last_error = MailStatus.SENT, utcnow(), None
+                    sent += 1
+                elif mail.attempts >= max_attempts:
+                    mail.status, mail.last_error = MailStatus.FAILED, error
+                    failed += 1
+                    logger.error("mail %s to %s failed for good: %s", mail_id, mail.recipient, error)
+                else:
+                    mail.last_error = error
+                    mail.next_attempt_at = utcnow() + FIRST_RETRY * 2 ** (mail.attempts - 1)
+                    logger.warning("mail %s to %s: try %s failed: %s", mail_id, mail.recipient, mail.attempts,
+                                   error)
     return sent, failed
+
+
+def _send(transport, sender, mail_id, recipient, subject, text, html):
+    """Send one mail; return None, or why it failed."""
+    try:
+        transport.send(_message(recipient, subject, text, html, sender), mail_id)
+    except (OSError, smtplib.SMTPException) as problem:
+        return f"{type(problem).__name__}: {problem}"
+    return None
 
 
 def transport_for(app):

@@ -118,6 +118,7 @@ def add_member(session, community, *, email, name, structure, region, password, 
         region=found_region, role=role, status=Status.ACTIVE if password is not None else Status.INVITED,
         # "!" matches no password: an invited member cannot log in before choosing hers.
         password_hash=generate_password_hash(password) if password is not None else "!",
+        practice_confirmed_at=utcnow() if password is not None else None,
         session_token=new_session_token(),
         session_started_at=int(time.time()),
     )
@@ -247,3 +248,52 @@ def set_role(session, email, role):
 def list_members(session):
     """Return every member, by name."""
     return session.scalars(select(Member).order_by(Member.display_name, Member.id)).all()
+
+
+def _plain(text):
+    """Return ``text`` folded for matching: case, width and accents ignored."""
+    decomposed = unicodedata.normalize("NFKD", fold(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_directory(session, *, text="", structure=None, region=None, limit=200):
+    """Return active members matching ``text`` (name or expertise, accents ignored), in a
+    structure and region if given, by name."""
+    query = select(Member).where(Member.status == Status.ACTIVE)
+    if structure:
+        query = query.where(Member.structure == structure)
+    if region:
+        query = query.where(Member.region == region)
+    words = _plain(text).split()
+    found = [m for m in session.scalars(query.order_by(Member.display_name))
+             if all(w in _plain(f"{m.display_name} {m.expertise}") for w in words)]
+    return found[:limit]
+
+
+def update_profile(member, *, display_name, years_of_practice, expertise):
+    """Change what the directory shows of ``member``."""
+    display_name = " ".join(display_name.split())
+    if not display_name:
+        raise MemberError("member_error.empty_name")
+    member.display_name = display_name
+    member.years_of_practice = years_of_practice
+    member.expertise = " ".join(expertise.split())[:500]
+
+
+def confirm_practice(member):
+    """Note that ``member`` confirmed she still practises (the yearly check starts again)."""
+    member.practice_confirmed_at = utcnow()
+    member.practice_reminded_at = None
+
+
+def erase(session, member, erased_name):
+    """Erase a member who asks for it: her name and address go, her comments stay under
+    ``erased_name``; she can never log in again."""
+    member.display_name = erased_name
+    member.email = member.email_key = f"efface-{member.id}@entrepairs.invalid"
+    member.expertise, member.years_of_practice = "", None
+    member.password_hash = "!"
+    member.status = Status.REMOVED
+    revoke_sessions(member)
+    for purpose in TokenPurpose:
+        tokens.withdraw(session, member.id, purpose)

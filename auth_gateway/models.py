@@ -60,6 +60,13 @@ class Member(Base):
     session_started_at: Mapped[int] = mapped_column(Integer, default=lambda: int(time.time()))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Profile, shown in the directory: years practising, areas of expertise (free text).
+    years_of_practice: Mapped[int | None] = mapped_column(Integer)
+    expertise: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Last time she confirmed she still practises (yearly); set when she comes in.
+    practice_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the yearly reminder was sent (None: not sent since her last confirmation).
+    practice_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self):
         return f"<Member {self.email_key} {self.role} {self.status}>"
@@ -203,3 +210,35 @@ class JoinRequest(Base):
     decided_by: Mapped[int | None] = mapped_column(Integer)
     # Why it was refused (sent to her).
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditKind(enum.StrEnum):
+    """What the audit log records."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    ROLE_CHANGED = "role_changed"
+    STATUS_CHANGED = "status_changed"
+    ERASED = "erased"
+    INVITED = "invited"
+    JOIN_APPROVED = "join_approved"
+    JOIN_REFUSED = "join_refused"
+    COMMUNITY_EDITED = "community_edited"
+
+
+class AuditEvent(Base):
+    """One event of the audit log: who did what to whom, when, from where."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    kind: Mapped[AuditKind] = mapped_column(string_enum(AuditKind))
+    # The member who acted (None: the command line, or someone not logged in).
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    # Whom or what it concerns (an e-mail address, a setting); one line.
+    subject: Mapped[str] = mapped_column(String(400), default="")
+    detail: Mapped[str] = mapped_column(String(1000), default="")
+    address: Mapped[str] = mapped_column(String(100), default="")

@@ -25,17 +25,26 @@ class Permission(enum.StrEnum):
     TOPIC_CREATE = "forum:topic:create"
     MODERATION_LOG_READ = "moderation:log:read"
     JOIN_REQUEST_DECIDE = "membership:join:decide"
+    DIRECTORY_READ = "membership:directory:read"
+    MEMBERS_MANAGE = "membership:members:suspend"
+    ROLES_ASSIGN = "membership:roles:assign"
+    MEMBERS_ERASE = "membership:members:erase"
+    MEMBERS_EXPORT = "membership:members:export"
+    AUDIT_READ = "admin:audit:read"
+    COMMUNITY_EDIT = "admin:community:edit"
 
 
-_MEMBER = {Permission.ACCOUNT_USE, Permission.COMMENT_POST, Permission.COMMENT_REACT, Permission.TOPIC_CREATE}
+_MEMBER = {Permission.ACCOUNT_USE, Permission.DIRECTORY_READ, Permission.COMMENT_POST, Permission.COMMENT_REACT, Permission.TOPIC_CREATE}
 _ANIMATOR = _MEMBER | {Permission.COMMENT_HIDE, Permission.THREAD_LOCK, Permission.ANSWER_MARK,
-                       Permission.MODERATION_LOG_READ, Permission.JOIN_REQUEST_DECIDE}
+                       Permission.MODERATION_LOG_READ, Permission.JOIN_REQUEST_DECIDE, Permission.MEMBERS_MANAGE}
+_ADMIN = _ANIMATOR | {Permission.ROLES_ASSIGN, Permission.MEMBERS_ERASE, Permission.MEMBERS_EXPORT,
+                      Permission.AUDIT_READ, Permission.COMMUNITY_EDIT}
 
 #: The role x permission table.
 ROLE_PERMISSIONS = {
     Role.MEMBER: frozenset(_MEMBER),
     Role.ANIMATOR: frozenset(_ANIMATOR),
-    Role.ADMIN: frozenset(_ANIMATOR),
+    Role.ADMIN: frozenset(_ADMIN),
 }
 
 

@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD
 VISITORS = ["anonymous", "invited", "suspended", "member", "animator", "admin"]
 #: Who may use each endpoint: "public" (anyone), "member" (any active member),
 #: "author" (the active member who wrote the comment: the sample comment is the
-#: member's), "moderator" (animators and admins).
+#: member's), "moderator" (animators and admins), "admin" (admins only).
 DECISIONS = {
     "auth.login": "public",
     "account.forgot_password": "public",
@@ -26,6 +26,15 @@ DECISIONS = {
     "joining.join": "public",
     "joining.confirm": "public",
     "joining.requests": "moderator",
+    "account.profile": "member",
+    "account.confirm_practice": "member",
+    "account.directory": "member",
+    "admin.members": "moderator",
+    "admin.set_status": "moderator",
+    "admin.set_role": "admin",
+    "admin.erase": "admin",
+    "admin.export": "admin",
+    "admin.audit_log": "admin",
     "joining.decide": "moderator",
     "auth.logout": "member",
     "account.change_password": "member",
@@ -45,7 +54,8 @@ DECISIONS = {
     "threads.mark_answer": "moderator",
     "threads.lock": "moderator",
 }
-SAMPLE_VALUES = {"secret": "lien-inconnu", "thread_id": 1, "comment_id": 1, "request_id": 1, "filename": "gateway.css",
+SAMPLE_VALUES = {"secret": "lien-inconnu", "thread_id": 1, "comment_id": 1, "request_id": 1, "member_id": 1,
+                 "filename": "gateway.css",
                  "path": "fiches/premier-entretien/"}
 
 
@@ -83,10 +93,10 @@ def create_app_rules():
     from flask import Flask
 
     # The URL map only: an app built without an instance is enough to list the rules.
-    from auth_gateway import account, auth, forum, joining, site, threads
+    from auth_gateway import account, admin, auth, forum, joining, site, threads
 
     app = Flask("auth_gateway", static_url_path="/-/static")
-    for blueprint in (auth.bp, account.bp, joining.bp, threads.bp, forum.bp, site.bp):
+    for blueprint in (auth.bp, account.bp, joining.bp, admin.bp, threads.bp, forum.bp, site.bp):
         app.register_blueprint(blueprint)
     return list(app.url_map.iter_rules())
 
@@ -119,7 +129,8 @@ def test_each_visitor_gets_what_the_decision_says(gateway, rule, method, visitor
         assert not to_login and status != 403
     elif visitor in ("anonymous", "invited", "suspended"):
         assert to_login, status
-    elif decision == "moderator" and visitor == "member" or decision == "author" and visitor != "member":
+    elif (decision == "moderator" and visitor == "member" or decision == "author" and visitor != "member"
+          or decision == "admin" and visitor != "admin"):
         assert status == 403
     else:
         assert not to_login and status not in (401, 403), status
