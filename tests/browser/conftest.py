@@ -47,8 +47,20 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """A demo-like community (real starter, one advisor) served by gunicorn on loopback."""
+def inbox():
+    """A real SMTP server on loopback receiving the live server's e-mails."""
+    from tests import mailserver
+
+    controller, received, url = mailserver.start()
+    received.url = url
+    yield received
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, inbox):
+    """A demo-like community (real starter, an advisor, an animator) served by gunicorn on
+    loopback, sending its e-mails to ``inbox``."""
     root = tmp_path_factory.mktemp("browser") / "instance"
     paths, _ = init_instance(root)
     app = create_app({"INSTANCE_PATH": str(root)})
@@ -64,8 +76,9 @@ def live_server(tmp_path_factory):
     services.database.dispose()
     port = _free_port()
     entrepairs = shutil.which("entrepairs", path=str(Path(sys.executable).parent))
+    environment = {**os.environ, "ENTREPAIRS_SMTP_URL": inbox.url, "ENTREPAIRS_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     process = subprocess.Popen([entrepairs, "--instance", str(root), "serve", "--port", str(port), "--workers", "1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -78,7 +91,7 @@ def live_server(tmp_path_factory):
                 raise RuntimeError("the gateway did not start") from None
             time.sleep(0.2)
     yield {"url": url, "email": "sophie.lefevre@missionlocale.example", "password": PASSWORD,
-           "animator": "karim.benali@francetravail.example"}
+           "animator": "karim.benali@francetravail.example", "root": root}
     process.terminate()
     try:
         process.wait(timeout=10)
