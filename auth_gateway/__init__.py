@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth_gateway import account, admin, auth, config, forum, joining, live, security, site, threads
-from auth_gateway.community import DEFAULT_COMMUNITY, load_community
+from auth_gateway.community import DEFAULT_COMMUNITY
 from auth_gateway.context import Services
 from auth_gateway.database import Database, sqlite_url
 from auth_gateway.i18n import translate
@@ -52,9 +52,9 @@ def create_app(test_config=None):
     paths = InstancePaths(Path(app.instance_path))
     community_file = paths.community_file if paths.community_file.exists() else DEFAULT_COMMUNITY
     database_url = app.config["DATABASE_URL"] or sqlite_url(paths.database_file)
-    app.extensions["entrepairs"] = Services(
-        paths=paths, community=load_community(community_file), database=Database(database_url)
-    )
+    services = Services(paths=paths, community_file=community_file, database=Database(database_url))
+    services.community  # noqa: B018 - validated at start: a broken community.yml stops here
+    app.extensions["entrepairs"] = services
 
     # The gate runs first: an anonymous request is refused before anything else looks at it.
     app.before_request(security.require_member)

@@ -1,5 +1,6 @@
-"""Running the community: members (suspend, reactivate, roles, erasure, export) and the
-audit log. Animators suspend and reactivate; admins also assign roles, erase, export."""
+"""Running the community: members (suspend, reactivate, roles, erasure, export), the
+community's settings and the audit log. Animators suspend and reactivate; admins also
+assign roles, erase, export, edit settings."""
 
 import csv
 import io
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from auth_gateway import audit, members
 from auth_gateway.auth import client_address
+from auth_gateway.community import CommunityError, dump, save_community
 from auth_gateway.context import services
 from auth_gateway.i18n import format_datetime, translate
 from auth_gateway.live import shell_page
@@ -118,3 +120,72 @@ def audit_log():
         rows = [(format_datetime(e.at, timezone), names.get(e.actor_id, ""), e) for e in events]
         content_html = render_template("admin/audit.html", rows=rows)
     return shell_page(translate("admin.audit.title"), content_html)
+
+
+def _cells(line):
+    return [cell.strip() for cell in line.split("|")]
+
+
+def _items(cell):
+    return [item.strip() for item in cell.split(",") if item.strip()]
+
+
+def community_from_text(current, structures, regions, eligibility):
+    """Return community.yml's mapping with the three sections replaced by the text typed.
+
+    :raises CommunityError: on a badly formed line (French message with its number).
+    """
+    data = dump(current)
+    data["structures"] = []
+    for number, line in enumerate(structures.splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = _cells(line) + ["", ""]
+        if not cells[0]:
+            raise CommunityError(translate("community.bad_structure", line=number))
+        data["structures"].append({"name": cells[0], "aliases": _items(cells[1]), "email_domains": _items(cells[2])})
+    data["regions"] = [line.strip() for line in regions.splitlines() if line.strip()]
+    data["eligibility"] = []
+    for number, line in enumerate(eligibility.splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = _cells(line)
+        if len(cells) != 3 or cells[2] not in ("oui", "non"):
+            raise CommunityError(translate("community.bad_question", line=number))
+        data["eligibility"].append({"id": cells[0], "question": cells[1], "expected": cells[2]})
+    return data
+
+
+def community_as_text(community):
+    """Return the three editable sections of ``community`` as the page's text areas show them."""
+    return {
+        "structures": "\n".join(f"{s.name} | {', '.join(s.aliases)} | {', '.join(s.email_domains)}"
+                                for s in community.structures),
+        "regions": "\n".join(community.regions),
+        "eligibility": "\n".join(f"{q.id} | {q.question} | {q.expected}" for q in community.eligibility),
+    }
+
+
+@bp.route("/communaute", methods=["GET", "POST"])
+@require(Permission.COMMUNITY_EDIT)
+def community_settings():
+    """Edit what is safe to edit online: structures and their e-mail domains, regions,
+    eligibility questions (name, profession and categories stay in the file)."""
+    current = services().community
+    texts = community_as_text(current)
+    error, saved, status = None, False, 200
+    if request.method == "POST":
+        texts = {key: request.form.get(key, "") for key in texts}
+        try:
+            data = community_from_text(current, **texts)
+            with services().database.write() as writer:
+                # Always the instance's own file (never the packaged default).
+                save_community(services().paths.community_file, data)
+                services().community_file = services().paths.community_file
+                audit.record(writer, AuditKind.COMMUNITY_EDITED, actor_id=current_user.id,
+                             subject="community.yml", address=client_address())
+            saved = True
+        except CommunityError as problem:
+            error, status = str(problem), 400
+    content_html = render_template("admin/community.html", texts=texts, error=error, saved=saved)
+    return shell_page(translate("community.title"), content_html, status)

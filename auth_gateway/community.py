@@ -1,5 +1,6 @@
 """The community's definition: profession, structures and regions (community.yml)."""
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -131,3 +132,28 @@ def load_community(path):
     except yaml.YAMLError as error:
         raise CommunityError(f"{path}: invalid YAML ({error})") from error
     return parse_community(data, source=str(path))
+
+
+def dump(community):
+    """Return the mapping that community.yml holds for ``community``."""
+    return {
+        "name": community.name, "profession": community.profession,
+        "structures": [{"name": s.name, "aliases": list(s.aliases), "email_domains": list(s.email_domains)}
+                       for s in community.structures],
+        "regions": list(community.regions),
+        "eligibility": [{"id": q.id, "question": q.question, "expected": q.expected} for q in community.eligibility],
+        "categories": dict(community.categories),
+    }
+
+
+def save_community(path, data):
+    """Validate ``data`` and write it as community.yml, atomically; return the Community.
+
+    :raises CommunityError: when ``data`` is not a valid community (nothing is written).
+    """
+    community = parse_community(data, source=str(path))
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(yaml.safe_dump(dump(community), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    os.replace(temporary, path)
+    return community

@@ -35,6 +35,7 @@ DECISIONS = {
     "admin.erase": "admin",
     "admin.export": "admin",
     "admin.audit_log": "admin",
+    "admin.community_settings": "admin",
     "joining.decide": "moderator",
     "auth.logout": "member",
     "account.change_password": "member",

@@ -123,3 +123,26 @@ def test_export_is_safe_for_spreadsheets(app, make_member):
     assert all(not name.startswith(("=", "+", "-", "@")) for name in names)
     assert [spreadsheet_safe(v) for v in ("+33", "-1", "@a", "\tx", "ok", None)] == ["'+33", "'-1", "'@a", "'\tx",
                                                                                     "ok", ""]
+
+
+def test_an_admin_edits_structures_regions_and_questions_online(app, instance, make_member, services):
+    admin = app.test_client(user=SignedInMember.of(make_member(role=Role.ADMIN)))
+    page = unescape(admin.get("/-/admin/communaute").get_data(as_text=True))
+    assert "France Travail | Pôle emploi | francetravail.fr, pole-emploi.fr" in page
+    texts = {"structures": "France Travail | Pôle emploi | francetravail.fr\nCap emploi |  | capemploi.example",
+             "regions": "Bretagne\nOccitanie",
+             "eligibility": "practices | Exercez-vous le CEP ? | oui"}
+    saved = admin.post("/-/admin/communaute", data={"csrf_token": csrf_token(page), **texts})
+    assert saved.status_code == 200 and "Réglages enregistrés." in unescape(saved.get_data(as_text=True))
+    community = services.community
+    assert [s.name for s in community.structures] == ["France Travail", "Cap emploi"]
+    assert community.find_structure("cap emploi").email_domains == ("capemploi.example",)
+    assert community.regions == ("Bretagne", "Occitanie") and len(community.eligibility) == 1
+    assert community.categories  # untouched sections stay
+    broken = admin.post("/-/admin/communaute", data={"csrf_token": csrf_token(page), **texts,
+                                                     "eligibility": "practices | Exercez-vous ? | peut-être"})
+    text = unescape(broken.get_data(as_text=True))
+    assert broken.status_code == 400 and "Questions, ligne 1" in text and "peut-être" in text
+    duplicate = admin.post("/-/admin/communaute", data={"csrf_token": csrf_token(page), **texts,
+                                                        "regions": "Bretagne\nbretagne"})
+    assert duplicate.status_code == 400 and services.community.regions == ("Bretagne", "Occitanie")
