@@ -68,7 +68,7 @@ def create_app(test_config=None):
     app.register_blueprint(threads.bp)
     app.register_blueprint(forum.bp)
     app.register_blueprint(site.bp)  # last: its catch-all route serves the build
-    for status in (400, 403, 404, 405, 500):
+    for status in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(status, _error_handler(status))
     app.register_error_handler(CSRFError, _csrf_error)
 

@@ -4,12 +4,14 @@ assign roles, erase, export, edit settings."""
 
 import csv
 import io
+import re
+import secrets
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from auth_gateway import audit, members
+from auth_gateway import audit, imports, members
 from auth_gateway.auth import client_address
 from auth_gateway.community import CommunityError, dump, save_community
 from auth_gateway.context import services
@@ -189,3 +191,56 @@ def community_settings():
             error, status = str(problem), 400
     content_html = render_template("admin/community.html", texts=texts, error=error, saved=saved)
     return shell_page(translate("community.title"), content_html, status)
+
+
+def _uploads():
+    folder = services().paths.root / "imports"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def _render_import(lines=None, upload=None, error=None, done=None, status=200):
+    counts = ({action: sum(line.action == action for line in lines) for action in ("create", "unchanged", "error")}
+              if lines is not None else None)
+    content_html = render_template("admin/import.html", lines=lines, counts=counts, upload=upload, error=error,
+                                   done=done)
+    return shell_page(translate("import.title"), content_html, status)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require(Permission.MEMBERS_IMPORT)
+def import_members():
+    """Upload a CSV file and preview, line by line, what importing it would do."""
+    if request.method == "GET":
+        return _render_import()
+    uploaded = request.files.get("file")
+    if uploaded is None or not uploaded.filename:
+        return _render_import(error=translate("import.no_file"), status=400)
+    data = uploaded.read(imports.MAX_IMPORT_BYTES + 1)
+    try:
+        with services().database.session() as reader:
+            lines = imports.plan(reader, services().community, data)
+    except imports.CsvImportError as problem:
+        return _render_import(error=str(problem), status=400)
+    upload = None
+    if not any(line.errors for line in lines):
+        upload = secrets.token_urlsafe(16)
+        (_uploads() / f"{upload}.csv").write_bytes(data)
+    return _render_import(lines=lines, upload=upload, status=400 if upload is None else 200)
+
+
+@bp.post("/import/<upload>")
+@require(Permission.MEMBERS_IMPORT)
+def confirm_import(upload):
+    """Import the previewed file: create and invite its new members."""
+    path = _uploads() / f"{upload}.csv"
+    if not re.fullmatch(r"[A-Za-z0-9_-]{10,40}", upload) or not path.exists():
+        abort(404)
+    try:
+        with services().database.write() as writer:
+            lines = imports.plan(writer, services().community, path.read_bytes())
+            created = imports.apply(writer, services().community, lines)
+    except imports.CsvImportError as problem:
+        return _render_import(error=str(problem), status=400)
+    path.unlink()
+    return _render_import(done=created)

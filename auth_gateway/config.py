@@ -66,6 +66,8 @@ FIXED = {
     "REMEMBER_COOKIE_NAME": "entrepairs_remember",
     # CSRF tokens live as long as the session.
     "WTF_CSRF_TIME_LIMIT": None,
+    # Largest request body: a 50 MB members file and its form (larger: 413).
+    "MAX_CONTENT_LENGTH": 50 * 1024 * 1024 + 64 * 1024,
 }
 
 

@@ -30,6 +30,7 @@ class Permission(enum.StrEnum):
     ROLES_ASSIGN = "membership:roles:assign"
     MEMBERS_ERASE = "membership:members:erase"
     MEMBERS_EXPORT = "membership:members:export"
+    MEMBERS_IMPORT = "membership:members:import"
     AUDIT_READ = "admin:audit:read"
     COMMUNITY_EDIT = "admin:community:edit"
 
@@ -38,6 +39,7 @@ _MEMBER = {Permission.ACCOUNT_USE, Permission.DIRECTORY_READ, Permission.COMMENT
 _ANIMATOR = _MEMBER | {Permission.COMMENT_HIDE, Permission.THREAD_LOCK, Permission.ANSWER_MARK,
                        Permission.MODERATION_LOG_READ, Permission.JOIN_REQUEST_DECIDE, Permission.MEMBERS_MANAGE}
 _ADMIN = _ANIMATOR | {Permission.ROLES_ASSIGN, Permission.MEMBERS_ERASE, Permission.MEMBERS_EXPORT,
+                      Permission.MEMBERS_IMPORT,
                       Permission.AUDIT_READ, Permission.COMMUNITY_EDIT}
 
 #: The role x permission table.

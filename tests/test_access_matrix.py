@@ -36,6 +36,8 @@ DECISIONS = {
     "admin.export": "admin",
     "admin.audit_log": "admin",
     "admin.community_settings": "admin",
+    "admin.import_members": "admin",
+    "admin.confirm_import": "admin",
     "joining.decide": "moderator",
     "auth.logout": "member",
     "account.change_password": "member",
@@ -55,7 +57,7 @@ DECISIONS = {
     "threads.mark_answer": "moderator",
     "threads.lock": "moderator",
 }
-SAMPLE_VALUES = {"secret": "lien-inconnu", "thread_id": 1, "comment_id": 1, "request_id": 1, "member_id": 1,
+SAMPLE_VALUES = {"secret": "lien-inconnu", "upload": "inconnu-0123456789", "thread_id": 1, "comment_id": 1, "request_id": 1, "member_id": 1,
                  "filename": "gateway.css",
                  "path": "fiches/premier-entretien/"}
 

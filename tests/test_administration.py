@@ -2,6 +2,7 @@
 the audit log and the members export."""
 
 import csv
+import re
 import io
 from html import unescape
 from datetime import timedelta
@@ -146,3 +147,36 @@ def test_an_admin_edits_structures_regions_and_questions_online(app, instance, m
     duplicate = admin.post("/-/admin/communaute", data={"csrf_token": csrf_token(page), **texts,
                                                         "regions": "Bretagne\nbretagne"})
     assert duplicate.status_code == 400 and services.community.regions == ("Bretagne", "Occitanie")
+
+
+def test_import_from_the_admin_page_previews_then_invites(app, make_member, services):
+    import io as _io
+
+    from sqlalchemy import func
+
+    from auth_gateway.models import OutboundMail
+
+    admin = app.test_client(user=SignedInMember.of(make_member(role=Role.ADMIN)))
+    page = admin.get("/-/admin/import").get_data(as_text=True)
+    bad = "email;nom;structure;région\nx@apec.fr;X;Apec;Bretagne\ny@gmail.com;Y;Apec;Bretagne\n".encode()
+    preview = admin.post("/-/admin/import", data={"csrf_token": csrf_token(page),
+                                                  "file": (_io.BytesIO(bad), "membres.csv")},
+                         content_type="multipart/form-data")
+    text = unescape(preview.get_data(as_text=True))
+    assert preview.status_code == 400 and "n'est pas d'un domaine de Apec" in text and "Inviter ces" not in text
+    good = bad.replace(b"gmail.com", b"apec.fr")
+    preview = admin.post("/-/admin/import", data={"csrf_token": csrf_token(page),
+                                                  "file": (_io.BytesIO(good), "membres.csv")},
+                         content_type="multipart/form-data")
+    text = unescape(preview.get_data(as_text=True))
+    assert "2 à inviter, 0 déjà membres, 0 en erreur." in text
+    with services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboundMail)) == 0  # nothing written yet
+    confirm = re.search(r'action="(/-/admin/import/[^"]+)"', text).group(1)
+    done = admin.post(confirm, data={"csrf_token": csrf_token(text)})
+    assert "2 membre(s) invité(s)" in unescape(done.get_data(as_text=True))
+    assert admin.post(confirm, data={"csrf_token": csrf_token(text)}).status_code == 404  # used once
+    with services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboundMail)) == 2
+    member = app.test_client(user=SignedInMember.of(make_member()))
+    assert member.get("/-/admin/import").status_code == 403
