@@ -9,7 +9,8 @@ from flask_login import current_user, login_user
 from auth_gateway import audit, mail, members, ratelimit, tokens
 from auth_gateway.auth import client_address
 from auth_gateway.context import services
-from auth_gateway.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, ProfileForm
+from auth_gateway.forms import (ChangePasswordForm, ForgotPasswordForm, InvitationForm, NewPasswordForm,
+                                ProfileForm)
 from auth_gateway.i18n import translate
 from auth_gateway.live import shell_page
 from auth_gateway.members import MemberError, SignedInMember
@@ -33,11 +34,14 @@ def forgot_password():
     with services().database.write() as writer:
         allowed = ratelimit.reserve(writer, attempt, RESET_LIMITS) is not None
         member = members.find_member(writer, form.email.data) if allowed else None
+        hours = config["RESET_LINK_HOURS"]
         if member is not None and member.status == Status.ACTIVE:
-            hours = config["RESET_LINK_HOURS"]
             secret = tokens.issue(writer, member.id, TokenPurpose.RESET_PASSWORD, timedelta(hours=hours))
             mail.queue(writer, member.email, "reset_password", name=member.display_name, hours=hours,
                        link=mail.public_link("account.reset_password", secret=secret))
+        else:  # the same work, thrown away: the answer takes as long for any address
+            mail.render(form.email.data, "reset_password", name="", hours=hours,
+                        link=mail.public_link("account.reset_password", secret="x" * 43))
     flash(translate("reset.sent"), "info")
     return redirect(url_for("auth.login"), 303)
 
@@ -46,14 +50,14 @@ def _invalid_link():
     return render_template("bare.html", title=translate("error.link.title"), text=translate("error.link.text")), 404
 
 
-def _choose_password(secret, purpose, template):
+def _choose_password(secret, purpose, template, form_class=NewPasswordForm):
     """Show and take the form that sets a password through a link sent by e-mail."""
     with services().database.session() as reader:
         token = tokens.find(reader, secret, purpose)
         member = reader.get(Member, token.member_id) if token else None
     if member is None:
         return _invalid_link()
-    form = NewPasswordForm()
+    form = form_class()
     if form.validate_on_submit():
         try:
             members.check_password(form.password.data)
@@ -65,6 +69,9 @@ def _choose_password(secret, purpose, template):
                 if purpose == TokenPurpose.INVITATION:
                     chosen.status = Status.ACTIVE
                     members.confirm_practice(chosen)
+                    members.update_profile(chosen, display_name=chosen.display_name,
+                                           years_of_practice=form.years_of_practice.data,
+                                           expertise=form.expertise.data or "")
                 else:
                     audit.record(writer, AuditKind.PASSWORD_RESET, actor_id=chosen.id, subject=chosen.email,
                                  address=client_address())
@@ -89,8 +96,8 @@ def reset_password(secret):
 
 @bp.route("/invitation/<secret>", methods=["GET", "POST"])
 def accept_invitation(secret):
-    """Join through an invitation link: choose a password, then come in."""
-    return _choose_password(secret, TokenPurpose.INVITATION, "account/invitation.html")
+    """Join through an invitation link: choose a password, complete the profile, come in."""
+    return _choose_password(secret, TokenPurpose.INVITATION, "account/invitation.html", InvitationForm)
 
 
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])

@@ -34,6 +34,14 @@ class NewPasswordForm(FlaskForm):
                                         EqualTo("password", message=translate("form.password_mismatch"))])
 
 
+class InvitationForm(NewPasswordForm):
+    """Choosing a password when joining, and the profile's first lines (optional)."""
+
+    years_of_practice = IntegerField(validators=[Optional(), NumberRange(min=0, max=60, message=translate(
+        "form.years_range"))])
+    expertise = StringField(validators=[Length(max=500)])
+
+
 class ChangePasswordForm(NewPasswordForm):
     """The current password, then the new one twice."""
 

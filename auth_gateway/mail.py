@@ -29,21 +29,26 @@ FIRST_RETRY = timedelta(seconds=30)
 BATCH = 50
 
 
-def queue(session, recipient, template, **context):
-    """Render the French mail ``template`` and queue it for ``recipient`` (in the caller's transaction).
+def render(recipient, template, **context):
+    """Render the French mail ``template`` for ``recipient`` as an unsaved job.
 
     Templates: ``templates/mail/<template>.txt`` and ``.html``; subject: the translation
     ``mail.<template>.subject``. Links in the context must be absolute (PUBLIC_URL).
     """
     community = current_app.extensions["entrepairs"].community
     context = {"community": community, **context}
-    mail = OutboundMail(
+    return OutboundMail(
         recipient=recipient,
         subject=translate(f"mail.{template}.subject", community=community.name),
         text=render_template(f"mail/{template}.txt", **context),
         html=render_template(f"mail/{template}.html", **context),
         status=MailStatus.PENDING, attempts=0, next_attempt_at=utcnow(),
     )
+
+
+def queue(session, recipient, template, **context):
+    """Render the mail and queue it for delivery (in the caller's transaction)."""
+    mail = render(recipient, template, **context)
     session.add(mail)
     return mail
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from auth_gateway import mail
 from auth_gateway.mail import Transport, deliver_due
 from auth_gateway.members import SignedInMember
-from auth_gateway.models import MailStatus, MemberToken, OutboundMail, Status
+from auth_gateway.models import MailStatus, Member, MemberToken, OutboundMail, Status
 from tests.conftest import PASSWORD
 from tests.helpers import csrf_token, login
 
@@ -135,8 +135,12 @@ def test_an_invited_member_chooses_her_password_and_comes_in(app, services, smtp
     client = app.test_client()
     page = client.get(path).get_data(as_text=True)
     assert "Bonjour Léa Roux (Apec, Bretagne)" in page
-    entered = choose_password(client, path)
+    entered = client.post(path, data={"csrf_token": csrf_token(page), "password": NEW_PASSWORD,
+                                      "confirm": NEW_PASSWORD, "years_of_practice": "3", "expertise": "VAE"})
     assert entered.status_code == 303 and client.get("/").status_code == 200
+    with services.database.session() as session:
+        joined = session.scalar(select(Member).where(Member.email == "lea@apec.fr"))
+        assert (joined.status, joined.years_of_practice, joined.expertise) == (Status.ACTIVE, 3, "VAE")
     assert client.get(path).status_code == 404
     assert login(app.test_client(), "lea@apec.fr", NEW_PASSWORD).status_code == 302
 
