@@ -33,6 +33,11 @@ class Structure:
     aliases: tuple[str, ...] = ()
     email_domains: tuple[str, ...] = ()
 
+    def owns_email(self, email):
+        """Return whether the address is of one of the structure's domains (or a subdomain)."""
+        domain = email.rpartition("@")[2].casefold()
+        return any(domain == d or domain.endswith("." + d) for d in self.email_domains)
+
 
 @dataclass(frozen=True)
 class EligibilityQuestion:

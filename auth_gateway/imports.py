@@ -99,13 +99,6 @@ def read_lines(data):
     return lines
 
 
-def _domain_allowed(email, structure):
-    if not structure.email_domains:
-        return True
-    domain = email.rpartition("@")[2].casefold()
-    return any(domain == d or domain.endswith("." + d) for d in structure.email_domains)
-
-
 def plan(session, community, data):
     """Check every line of the CSV ``data`` against the community and the base."""
     lines = read_lines(data)
@@ -126,7 +119,7 @@ def plan(session, community, data):
         except MemberError as error:
             line.errors.append(translate(error.key, **error.values))
         structure = community.find_structure(line.structure)
-        if structure is not None and "@" in line.email and not _domain_allowed(line.email, structure):
+        if structure is not None and structure.email_domains and not structure.owns_email(line.email):
             line.errors.append(translate("import.foreign_domain", email=line.email, structure=structure.name,
                                          domains=", ".join(structure.email_domains)))
         key = members.email_key(line.email)

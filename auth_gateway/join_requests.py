@@ -2,13 +2,12 @@
 e-mail address confirmed by a link, then an animator of the region (or an admin)
 approves or refuses with a reason."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from auth_gateway import members
+from auth_gateway import members, tokens
 from auth_gateway.members import MemberError
 from auth_gateway.models import JoinRequest, JoinStatus, Role, utcnow
 
@@ -16,19 +15,9 @@ CONFIRM_LIFETIME = timedelta(days=2)
 MAX_JOB_TITLE = 200
 
 
-def _digest(secret):
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def eligible(community, answers):
     """Return whether every eligibility question got the answer peers give."""
     return all(answers.get(q.id) == q.expected for q in community.eligibility)
-
-
-def domain_matches(email, structure):
-    """Return whether the e-mail's domain is one of the structure's (or a subdomain)."""
-    domain = email.rpartition("@")[2].casefold()
-    return any(domain == d or domain.endswith("." + d) for d in structure.email_domains)
 
 
 def submit(session, community, *, email, name, structure, region, job_title):
@@ -55,9 +44,9 @@ def submit(session, community, *, email, name, structure, region, job_title):
     secret = secrets.token_urlsafe(32)
     request.email, request.display_name, request.job_title = email, name, job_title
     request.structure, request.region = found_structure.name, found_region
-    request.domain_matches = domain_matches(email, found_structure)
+    request.domain_matches = found_structure.owns_email(email)
     if request.status == JoinStatus.UNCONFIRMED:
-        request.confirm_hash, request.confirm_expires_at = _digest(secret), utcnow() + CONFIRM_LIFETIME
+        request.confirm_hash, request.confirm_expires_at = tokens.digest(secret), utcnow() + CONFIRM_LIFETIME
     return secret
 
 
@@ -65,7 +54,7 @@ def confirm(session, secret):
     """Confirm the address of the request whose link holds ``secret``; return it, or None."""
     if not secret or len(secret) > 100:
         return None
-    request = session.scalar(select(JoinRequest).where(JoinRequest.confirm_hash == _digest(secret)))
+    request = session.scalar(select(JoinRequest).where(JoinRequest.confirm_hash == tokens.digest(secret)))
     if request is None or request.status != JoinStatus.UNCONFIRMED or request.confirm_expires_at <= utcnow():
         return None
     request.status, request.confirmed_at, request.confirm_hash = JoinStatus.PENDING, utcnow(), None

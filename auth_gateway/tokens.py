@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from auth_gateway.models import MemberToken, utcnow
 
 
-def _digest(secret):
+def digest(secret):
+    """Return what is stored of a link's secret: its sha256."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -24,7 +25,7 @@ def issue(session, member_id, purpose, lifetime):
     withdraw(session, member_id, purpose)
     secret = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(MemberToken(member_id=member_id, purpose=purpose, token_hash=_digest(secret),
+    session.add(MemberToken(member_id=member_id, purpose=purpose, token_hash=digest(secret),
                             created_at=now, expires_at=now + lifetime))
     return secret
 
@@ -33,7 +34,7 @@ def find(session, secret, purpose):
     """Return the valid (unused, unexpired) token with this secret and purpose, or None."""
     if not secret or len(secret) > 100:
         return None
-    token = session.scalar(select(MemberToken).where(MemberToken.token_hash == _digest(secret),
+    token = session.scalar(select(MemberToken).where(MemberToken.token_hash == digest(secret),
                                                      MemberToken.purpose == purpose))
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
         return None
