@@ -20,7 +20,7 @@ from auth_gateway.permissions import Permission, can, require
 bp = Blueprint("account", __name__, url_prefix="/-")
 
 #: Reset requests allowed per address and per account within an hour.
-RESET_LIMITS = ratelimit.Limits(per_account=3, per_address=20, window_seconds=3600)
+RESET_LIMITS = ratelimit.Limits(per_account=3, per_address=20, window_seconds=3600, owner_passes=False)
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
@@ -52,10 +52,13 @@ def _invalid_link():
 
 def _choose_password(secret, purpose, template, form_class=NewPasswordForm):
     """Show and take the form that sets a password through a link sent by e-mail."""
+    # An invitation is for an invited member only, a reset for an active one: a link
+    # left over from before a suspension or removal opens nothing.
+    expected = Status.INVITED if purpose == TokenPurpose.INVITATION else Status.ACTIVE
     with services().database.session() as reader:
         token = tokens.find(reader, secret, purpose)
         member = reader.get(Member, token.member_id) if token else None
-    if member is None:
+    if member is None or member.status != expected:
         return _invalid_link()
     form = form_class()
     if form.validate_on_submit():
@@ -63,9 +66,10 @@ def _choose_password(secret, purpose, template, form_class=NewPasswordForm):
             members.check_password(form.password.data)
             with services().database.write() as writer:
                 token = tokens.use(writer, secret, purpose)
-                if token is None:  # used in the meantime
+                holder = writer.get(Member, token.member_id) if token else None
+                if holder is None or holder.status != expected:  # used or changed in the meantime
                     return _invalid_link()
-                chosen = members.replace_password(writer, writer.get(Member, token.member_id), form.password.data)
+                chosen = members.replace_password(writer, holder, form.password.data)
                 if purpose == TokenPurpose.INVITATION:
                     chosen.status = Status.ACTIVE
                     members.confirm_practice(chosen)

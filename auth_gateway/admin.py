@@ -52,12 +52,26 @@ def member_list():
     return shell_page(translate("admin.members.title"), content_html)
 
 
-def _change(member_id, change, kind, detail=""):
+def may_set_status(actor, member, status):
+    """Return whether ``actor`` may give ``member`` the status ``status``.
+
+    Admins may do anything; an animator only suspends and reactivates the advisors of
+    her own region (never an animator or admin, never a removed or invited account).
+    """
+    if actor.role == Role.ADMIN:
+        return True
+    return (member.role == Role.MEMBER and member.region == actor.region
+            and member.status in (Status.ACTIVE, Status.SUSPENDED) and status in (Status.ACTIVE, Status.SUSPENDED))
+
+
+def _change(member_id, change, kind, detail="", allowed=lambda member: True):
     """Apply ``change(member)`` to another member and log it; back to the list."""
     if member_id == current_user.id:
         abort(403)  # nobody suspends, demotes or erases herself by mistake
     with services().database.write() as writer:
         member = writer.get(Member, member_id) or abort(404)
+        if not allowed(member):
+            abort(403)
         subject = member.email
         change(writer, member)
         audit.record(writer, kind, actor_id=current_user.id, subject=subject, detail=detail,
@@ -72,10 +86,8 @@ def set_status(member_id):
     status = request.form.get("status", "")
     if status not in (Status.SUSPENDED, Status.ACTIVE, Status.REMOVED):
         abort(400)
-    if status == Status.REMOVED and not can(current_user, Permission.MEMBERS_ERASE):
-        abort(403)
     return _change(member_id, lambda w, m: members.set_status(w, m.email, status), AuditKind.STATUS_CHANGED,
-                   status)
+                   status, allowed=lambda m: may_set_status(current_user, m, Status(status)))
 
 
 @bp.post("/membres/<int:member_id>/role")
@@ -100,7 +112,9 @@ def erase(member_id):
 def export():
     """Export members as CSV (for a spreadsheet: no cell can run as a formula)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Semicolons (what French spreadsheets split on) and every cell quoted: no cell can
+    # break into another; a leading formula character gets a quote.
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL)
     writer.writerow(["email", "name", "structure", "region", "role", "status", "years_of_practice", "expertise"])
     with services().database.session() as reader:
         for m in reader.scalars(select(Member).order_by(Member.id)):
@@ -239,7 +253,8 @@ def confirm_import(upload):
     try:
         with services().database.write() as writer:
             lines = imports.plan(writer, services().community, path.read_bytes())
-            created = imports.apply(writer, services().community, lines)
+            created = imports.apply(writer, services().community, lines, actor_id=current_user.id,
+                                    address=client_address())
     except imports.CsvImportError as problem:
         return _render_import(error=str(problem), status=400)
     path.unlink()

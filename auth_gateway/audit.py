@@ -7,7 +7,7 @@ from sqlalchemy import select
 from auth_gateway.models import AuditEvent, utcnow
 
 # Control characters (CR/LF above all) would let a name forge lines in a log export.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def one_line(text, limit):

@@ -79,20 +79,24 @@ def page_diff(content_dir, page_path, since, until):
 
 
 def page_changes(content_dir, since, until):
-    """Return (renamed [(old, new)], deleted [path]) pages between two commits.
+    """Return (renamed [(old, new)], deleted [path], written [path]) pages between two commits.
 
     Paths are relative to docs/; git's rename detection pairs a deleted source with an
-    added one that is at least 50 % similar.
+    added one that is at least 50 % similar; written pages were added or modified
+    (renamed ones included under their new path when their text changed).
     """
-    renamed, deleted = [], []
+    renamed, deleted, written = [], [], []
     prefix = f"{DOCS_DIR}/"
     repo = git.Repo(content_dir)
     for change in repo.commit(since).diff(until, find_renames="50%"):
         old, new = change.a_path or "", change.b_path or ""
-        if not old.startswith(prefix) or not old.endswith(".md"):
-            continue
-        if change.renamed_file and new.startswith(prefix) and new.endswith(".md"):
+        old_page = old.startswith(prefix) and old.endswith(".md")
+        new_page = new.startswith(prefix) and new.endswith(".md")
+        if change.renamed_file and old_page and new_page:
             renamed.append((old.removeprefix(prefix), new.removeprefix(prefix)))
-        elif change.deleted_file or change.renamed_file:
+            written.append(new.removeprefix(prefix))
+        elif (change.deleted_file or change.renamed_file) and old_page:
             deleted.append(old.removeprefix(prefix))
-    return renamed, deleted
+        elif not change.deleted_file and new_page:
+            written.append(new.removeprefix(prefix))
+    return renamed, deleted, written

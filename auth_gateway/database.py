@@ -64,6 +64,10 @@ class Database:
         finally:
             connection.close()
 
+    def session_factories(self):
+        """Return the session factories (for event listeners: see auth_gateway.indexing)."""
+        return self._sessions, self._writer_sessions
+
     def dispose(self):
         """Close every pooled connection."""
         self.engine.dispose()

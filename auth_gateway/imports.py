@@ -139,7 +139,7 @@ def send_invitation(session, member):
                link=mail.public_link("account.accept_invitation", secret=secret))
 
 
-def apply(session, community, lines):
+def apply(session, community, lines, *, actor_id=None, address="cli"):
     """Create and invite the members of the lines marked "create"; return how many.
 
     :raises CsvImportError: when a line has an error: nothing is written then.
@@ -155,5 +155,6 @@ def apply(session, community, lines):
         send_invitation(session, member)
         created += 1
     if created:
-        audit.record(session, AuditKind.INVITED, subject=translate("import.audit_subject"), detail=str(created))
+        audit.record(session, AuditKind.INVITED, actor_id=actor_id, subject=translate("import.audit_subject"),
+                     detail=str(created), address=address)
     return created

@@ -22,8 +22,8 @@ def eligible(community, answers):
 
 def submit(session, community, *, email, name, structure, region, job_title):
     """Record a request (answers already found eligible); return the confirmation link's
-    secret, or None when the address already belongs to a member (nothing to do, and
-    the page says the same thing either way).
+    secret, or None when the address belongs to a member or has a confirmed request
+    (nothing to do, and the page says the same thing either way).
 
     :raises MemberError: on an invalid e-mail, empty name or job title, unknown
         structure or region.
@@ -36,17 +36,16 @@ def submit(session, community, *, email, name, structure, region, job_title):
     key = members.email_key(email)
     if members.find_member(session, email) is not None:
         return None
-    request = session.scalar(select(JoinRequest).where(
-        JoinRequest.email_key == key, JoinRequest.status.in_([JoinStatus.UNCONFIRMED, JoinStatus.PENDING])))
-    if request is None:
-        request = JoinRequest(email_key=key, status=JoinStatus.UNCONFIRMED)
-        session.add(request)
+    pending = session.scalar(select(JoinRequest.id).where(JoinRequest.email_key == key,
+                                                          JoinRequest.status == JoinStatus.PENDING))
+    if pending is not None:  # confirmed already: nobody may rewrite it without the mailbox
+        return None
+    # A request of its own for each submission: only the one whose link is followed counts.
     secret = secrets.token_urlsafe(32)
-    request.email, request.display_name, request.job_title = email, name, job_title
-    request.structure, request.region = found_structure.name, found_region
-    request.domain_matches = found_structure.owns_email(email)
-    if request.status == JoinStatus.UNCONFIRMED:
-        request.confirm_hash, request.confirm_expires_at = tokens.digest(secret), utcnow() + CONFIRM_LIFETIME
+    session.add(JoinRequest(
+        email=email, email_key=key, display_name=name, job_title=job_title, structure=found_structure.name,
+        region=found_region, domain_matches=found_structure.owns_email(email), status=JoinStatus.UNCONFIRMED,
+        confirm_hash=tokens.digest(secret), confirm_expires_at=utcnow() + CONFIRM_LIFETIME))
     return secret
 
 
@@ -57,6 +56,9 @@ def confirm(session, secret):
     request = session.scalar(select(JoinRequest).where(JoinRequest.confirm_hash == tokens.digest(secret)))
     if request is None or request.status != JoinStatus.UNCONFIRMED or request.confirm_expires_at <= utcnow():
         return None
+    if session.scalar(select(JoinRequest.id).where(JoinRequest.email_key == request.email_key,
+                                                   JoinRequest.status == JoinStatus.PENDING)) is not None:
+        return None  # another request for this address was confirmed first
     request.status, request.confirmed_at, request.confirm_hash = JoinStatus.PENDING, utcnow(), None
     return request
 

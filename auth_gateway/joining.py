@@ -17,7 +17,7 @@ from auth_gateway.permissions import Permission, require
 bp = Blueprint("joining", __name__, url_prefix="/-")
 
 #: Requests allowed per address and per e-mail within an hour (the answer never says so).
-JOIN_LIMITS = ratelimit.Limits(per_account=3, per_address=10, window_seconds=3600)
+JOIN_LIMITS = ratelimit.Limits(per_account=3, per_address=10, window_seconds=3600, owner_passes=False)
 
 
 def _answers(community):

@@ -13,6 +13,7 @@ from flask import render_template, session
 from flask_login import current_user
 from markupsafe import escape
 
+from auth_gateway import markers
 from auth_gateway.builder import page_url
 from auth_gateway.context import services
 from auth_gateway.i18n import translate
@@ -20,9 +21,6 @@ from auth_gateway.permissions import Permission, can
 from auth_gateway.publish import load_live_build
 from auth_gateway.security import content_security_policy
 
-HEADER_MARKER = b"<!--entrepairs:header-->"
-GATEWAY_TITLE_MARKER = b"ENTREPAIRS_GATEWAY_TITLE"
-GATEWAY_CONTENT_MARKER = b"<!--entrepairs:gateway-content-->"
 #: Where Flask-WTF keeps the session's raw CSRF token (WTF_CSRF_FIELD_NAME): cached
 #: renderings holding a signed token are keyed by it.
 CSRF_SESSION_KEY = "csrf_token"
@@ -116,9 +114,9 @@ def shell_page(title, content_html, status=200):
     if build is None:
         return no_site_page()
     body = read(os.path.join(build.root, "404.html"))
-    body = body.replace(GATEWAY_TITLE_MARKER, str(escape(title)).encode(), 1)
-    body = body.replace(GATEWAY_CONTENT_MARKER, str(content_html).encode(), 1)
-    return html_response(body.replace(HEADER_MARKER, member_header(), 1), status)
+    body = body.replace(markers.GATEWAY_TITLE, str(escape(title)).encode(), 1)
+    body = body.replace(markers.GATEWAY_CONTENT, str(content_html).encode(), 1)
+    return html_response(body.replace(markers.HEADER, member_header(), 1), status)
 
 
 def error_page(status):

@@ -8,17 +8,19 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from auth_gateway.community import fold
 from auth_gateway import tokens
-from auth_gateway.models import Member, Role, Status, TokenPurpose, utcnow
+from auth_gateway.models import AuditEvent, JoinRequest, Member, OutboundMail, Role, Status, TokenPurpose, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-# Deliberately loose: one @, a dot in the domain, no spaces. Delivery is the real test.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One @, a dot in the domain, and none of the characters that let a display name or a
+# second address hide in it ("<a@evil.example>x.francetravail.fr"). Delivery is the test.
+_ADDRESS_CHARS = r"[^@\s<>()\[\]\\,;:\"]"
+_EMAIL = re.compile(rf"^{_ADDRESS_CHARS}+@{_ADDRESS_CHARS}+\.{_ADDRESS_CHARS}+$")
 # Verified against when the account does not exist, so that the answer takes as long.
 _DUMMY_HASH = generate_password_hash("entrepairs-dummy-password")
 _COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
@@ -188,7 +190,10 @@ def authenticate(session, email, password):
 
 
 def password_matches(member, password):
-    """Return whether ``password`` is the member's."""
+    """Return whether ``password`` is the member's (as slowly when she has none yet)."""
+    if member.password_hash == "!":  # invited or erased: no password, the same work
+        check_password_hash(_DUMMY_HASH, password)
+        return False
     return len(password) <= MAX_PASSWORD_LENGTH and check_password_hash(member.password_hash, password)
 
 
@@ -214,6 +219,9 @@ def set_status(session, email, status):
     member = _existing_member(session, email)
     member.status = Status(status)
     revoke_sessions(member)
+    if member.status != Status.ACTIVE:  # no link sent before may open the account again
+        for purpose in TokenPurpose:
+            tokens.withdraw(session, member.id, purpose)
     return member
 
 
@@ -289,6 +297,7 @@ def confirm_practice(member):
 def erase(session, member, erased_name):
     """Erase a member who asks for it: her name and address go, her comments stay under
     ``erased_name``; she can never log in again."""
+    former_address = member.email_key
     member.display_name = erased_name
     member.email = member.email_key = f"efface-{member.id}@entrepairs.invalid"
     member.expertise, member.years_of_practice = "", None
@@ -297,3 +306,8 @@ def erase(session, member, erased_name):
     revoke_sessions(member)
     for purpose in TokenPurpose:
         tokens.withdraw(session, member.id, purpose)
+    # Her address and name also leave the other tables that held them.
+    session.execute(delete(JoinRequest).where(JoinRequest.email_key == former_address))
+    session.execute(delete(OutboundMail).where(func.lower(OutboundMail.recipient) == former_address))
+    session.execute(update(AuditEvent).where(func.lower(AuditEvent.subject) == former_address)
+                    .values(subject=member.email))

@@ -2,6 +2,7 @@
 
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -11,10 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 
-from auth_gateway import content
+from auth_gateway import content, indexing
 from auth_gateway.builder import BuildError, build_site, inline_script_hashes, page_url
 from auth_gateway.models import BuildStatus, PageRedirect, SiteBuild, utcnow
 from discussions import services as discussions
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,9 @@ def publish(paths, database, *, strict=True):
         finally:
             shutil.rmtree(work, ignore_errors=True)
         _remove_old_builds(paths, keep={commit, previous})
+        since = _last_published(database)
         _succeed(paths, database, record.id, commit, log)
+        _follow_in_search(paths, database, since, commit)
         return PublishResult(commit, changed=True, seconds=time.perf_counter() - started)
 
 
@@ -137,8 +142,21 @@ def _succeed(paths, database, build_id, commit, log):
             _finish_record(session, build_id, BuildStatus.SUCCEEDED, log, None)
 
 
+def _follow_in_search(paths, database, since, until):
+    """Reindex the pages the new build changed (the index is rebuilt when missing)."""
+    build_root = str(paths.builds_dir / until)
+    try:
+        if since is None:
+            indexing.rebuild(paths, database, build_root)
+        else:
+            renamed, deleted, written = content.page_changes(paths.content_dir, since, until)
+            indexing.follow_publish(paths, database, build_root, renamed, deleted, written)
+    except Exception:  # the site is published; `entrepairs reindex` rebuilds the index
+        logger.exception("search index not updated for %s", until)
+
+
 def _follow_pages(session, paths, since, until):
-    renamed, deleted = content.page_changes(paths.content_dir, since, until)
+    renamed, deleted, _ = content.page_changes(paths.content_dir, since, until)
     for old, new in renamed:
         discussions.move_page(session, old, new)
         old_url, new_url = page_url(old), page_url(new)

@@ -21,11 +21,17 @@ from auth_gateway.models import LoginFailure, utcnow
 
 @dataclass(frozen=True)
 class Limits:
-    """How many failures each counter allows within ``window_seconds``."""
+    """How many attempts each counter allows within ``window_seconds``.
+
+    ``owner_passes``: past its limit, an account still lets addresses that never failed
+    on it try (logins: an attacker cannot lock the owner out). Off for forms that send
+    e-mails (reset, join): there the account's limit holds for every address.
+    """
 
     per_account: int
     per_address: int
     window_seconds: int
+    owner_passes: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,8 @@ def reserve(session, attempt, limits):
     since = now - timedelta(seconds=limits.window_seconds)
     session.execute(delete(LoginFailure).where(LoginFailure.at < since))
     account, address, pair = _counts(session, attempt, since)
-    if address >= limits.per_address or pair >= limits.per_account or (account >= limits.per_account and pair):
+    account_full = account >= limits.per_account and (pair or not limits.owner_passes)
+    if address >= limits.per_address or pair >= limits.per_account or account_full:
         return None
     rows = [LoginFailure(key=key, at=now) for key in attempt.keys]
     session.add_all(rows)

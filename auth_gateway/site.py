@@ -6,7 +6,7 @@ import re
 from flask import Blueprint, abort, redirect, request, send_file
 from sqlalchemy import select
 
-from auth_gateway import threads
+from auth_gateway import markers, threads
 from auth_gateway.context import services
 from auth_gateway.live import live_build, no_site_page, read, resolve
 from auth_gateway.models import PageRedirect
@@ -42,7 +42,7 @@ def page(path):
         abort(404)
     if filename.endswith(".html"):
         if request.method == "POST":
-            page_path = threads.page_source(read(filename))
+            page_path = markers.page_source(read(filename))
             if page_path is None:
                 abort(405)
             return threads.publish_comment(page_path=page_path)

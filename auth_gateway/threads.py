@@ -2,7 +2,6 @@
 forms members and animators post (comment, reply, edit, delete, react, moderate)."""
 
 import html
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -12,11 +11,11 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
-from auth_gateway import content
+from auth_gateway import content, markers
 from auth_gateway.builder import page_url
 from auth_gateway.context import services
 from auth_gateway.i18n import format_datetime, translate
-from auth_gateway.live import (CSRF_SESSION_KEY, HEADER_MARKER, html_response, live_build, member_header,
+from auth_gateway.live import (CSRF_SESSION_KEY, html_response, live_build, member_header,
                                page_for_source, read, shell_page)
 from auth_gateway.models import Member
 from auth_gateway.permissions import Permission, can, require
@@ -27,8 +26,6 @@ from discussions.rendering import render_markdown
 
 bp = Blueprint("threads", __name__, url_prefix="/-/discussions")
 
-THREAD_MARKER = re.compile(rb"<!--entrepairs:thread (.+?)-->")
-COUNT_MARKER = b"<!--entrepairs:count %s-->"
 #: Top-level comments per page of a thread (a 200-comment thread stays light).
 COMMENTS_PER_PAGE = 50
 #: Bound on the rendered threads kept per process.
@@ -122,15 +119,9 @@ def render_section(*, thread=None, page_path=None, live_commit=None, draft=None,
     )
 
 
-def page_source(body):
-    """Return the source path a built page (bytes) carries in its thread marker, or None."""
-    match = THREAD_MARKER.search(body)
-    return html.unescape(match.group(1).decode()) if match else None
-
-
 def inject(body, build, draft=None):
     """Put the page's discussion and comment count into a built page (bytes)."""
-    match = THREAD_MARKER.search(body)
+    match = markers.THREAD.search(body)
     if match is None:
         return body
     page_path = html.unescape(match.group(1).decode())
@@ -151,12 +142,12 @@ def inject(body, build, draft=None):
                 cache.clear()
             cache[key] = rendered
     body = body.replace(match.group(0), rendered[0], 1)
-    return body.replace(COUNT_MARKER % match.group(1), rendered[1], 1)
+    return body.replace(markers.COUNT % match.group(1), rendered[1], 1)
 
 
 def render_page(filename, build, *, draft=None, status=200):
     """Return a built page with the member's header and the page's discussion put in."""
-    body = read(filename).replace(HEADER_MARKER, member_header(), 1)
+    body = read(filename).replace(markers.HEADER, member_header(), 1)
     return html_response(inject(body, build, draft), status)
 
 

@@ -118,7 +118,9 @@ def test_export_is_safe_for_spreadsheets(app, make_member):
     admin = app.test_client(user=SignedInMember.of(make_member(role=Role.ADMIN)))
     response = admin.get("/-/admin/membres.csv")
     assert response.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    raw = response.get_data(as_text=True).lstrip("\ufeff")
+    assert raw.startswith('"email";"name"')  # semicolons, every cell quoted
+    rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
     names = [row[1] for row in rows[1:]]
     assert "'=HYPERLINK(\"http://evil.example\";\"clic\")" in names
     assert all(not name.startswith(("=", "+", "-", "@")) for name in names)

@@ -1,0 +1,185 @@
+"""Feed the search index: sections of the built pages, visible comments and topics.
+
+The index follows commits: a publish reindexes the pages that changed (and drops the
+deleted or renamed ones); a discussion change is indexed when its transaction commits
+(``follow_discussions``). It is never the source of truth: ``rebuild`` makes a new one
+beside the live one from the build and the database, then swaps a symlink.
+"""
+
+import html
+import logging
+import os
+import re
+import secrets
+import shutil
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import selectinload
+
+from auth_gateway import markers
+from auth_gateway.builder import page_url
+from auth_gateway.models import Member
+from discussions.models import Comment, Thread, ThreadKind
+from search_index.index import SearchIndex
+
+logger = logging.getLogger(__name__)
+
+_ARTICLE = re.compile(rb'<article class="md-content__inner md-typeset">(.*?)</article>', re.S)
+_HEADING = re.compile(r'<h([1-3]) id="([^"]*)"[^>]*>(.*?)</h\1>', re.S)
+_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def _text(fragment):
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", _PERMALINK.sub("", fragment)))).strip()
+
+
+def index_of(paths):
+    """Return the instance's search index (``search_index`` is a symlink to the live one)."""
+    return SearchIndex(paths.root / "search_index")
+
+
+def page_file(build_root, page_path):
+    """Return the built HTML file of a page, or None."""
+    path = os.path.join(build_root, page_url(page_path).strip("/"), "index.html")
+    return path if os.path.isfile(path) else None
+
+
+def section_records(build_root, page_path):
+    """Return one record per section (h2/h3) of a built page, the intro under its title."""
+    filename = page_file(build_root, page_path)
+    if filename is None:
+        return []
+    with open(filename, "rb") as file:
+        article = _ARTICLE.search(file.read())
+    if article is None:
+        return []
+    content = article.group(1).decode()
+    headings = list(_HEADING.finditer(content))
+    page_title = next((_text(h.group(3)) for h in headings if h.group(1) == "1"), page_path)
+    url = page_url(page_path)
+    records, start, anchor, section_title = [], 0, "", ""
+    for heading in [h for h in headings if h.group(1) != "1"] + [None]:
+        end = heading.start() if heading else len(content)
+        body = _text(content[start:end])
+        if body:
+            records.append({"id": f"section:{page_path}#{anchor}", "kind": "section", "page": page_path,
+                            "title": f"{page_title} — {section_title}" if section_title else page_title,
+                            "body": body, "url": f"{url}#{anchor}" if anchor else url})
+        if heading:
+            start, anchor, section_title = heading.end(), heading.group(2), _text(heading.group(3))
+    return records
+
+
+def built_pages(build_root):
+    """Return the source paths of every page of a build (read from their markers)."""
+    found = []
+    for folder, _, files in os.walk(build_root):
+        if "index.html" in files:
+            with open(os.path.join(folder, "index.html"), "rb") as file:
+                page = markers.page_source(file.read())
+            if page:
+                found.append(page)
+    return found
+
+
+def _names(session, ids):
+    rows = session.execute(select(Member.id, Member.display_name).where(Member.id.in_(ids))) if ids else []
+    return dict(rows)
+
+
+def discussion_records(session, threads):
+    """Return the records of the visible comments of ``threads`` (and of topics themselves)."""
+    comments = [c for t in threads for c in t.comments]
+    names = _names(session, {c.author_id for c in comments})
+    records = []
+    for thread in threads:
+        where = (page_url(thread.page_path) if thread.kind == ThreadKind.PAGE and not thread.archived
+                 else f"/-/forum/{thread.id}")
+        title = thread.title or thread.page_path or ""
+        for comment in thread.comments:
+            if not comment.visible:
+                continue
+            first = thread.kind == ThreadKind.TOPIC and comment.id == thread.comments[0].id
+            # No "page": dropping a page's sections must not drop its discussion.
+            records.append({"id": f"comment:{comment.id}", "kind": "topic" if first else "comment",
+                            "page": "", "thread": thread.id, "title": title, "body": comment.body,
+                            "url": f"{where}#commentaire-{comment.id}", "author": names.get(comment.author_id, ""),
+                            "date": comment.created_at.date().isoformat()})
+    return records
+
+
+def rebuild(paths, database, build_root):
+    """Build a complete index beside the live one, then swap it in atomically; return its size."""
+    live_link = paths.root / "search_index"
+    folder = paths.root / f"search_index.{secrets.token_hex(4)}"
+    fresh = SearchIndex(folder)
+    fresh.create()
+    records = [r for page in built_pages(build_root) for r in section_records(build_root, page)] if build_root else []
+    with database.session() as session:
+        threads = session.scalars(select(Thread).options(selectinload(Thread.comments))).all()
+        records += discussion_records(session, threads)
+    for start in range(0, len(records), 5000):
+        fresh.update(records[start:start + 5000])
+    previous = os.path.realpath(live_link) if live_link.is_symlink() else None
+    temporary = paths.root / f".search_index-{secrets.token_hex(4)}"
+    os.symlink(folder.name, temporary)
+    os.replace(temporary, live_link)
+    if previous and os.path.isdir(previous):
+        shutil.rmtree(previous, ignore_errors=True)
+    return len(records)
+
+
+def follow_publish(paths, database, build_root, renamed, deleted, written):
+    """Reindex what a publish changed: written pages, and drop deleted or renamed ones."""
+    index = index_of(paths)
+    if not index.exists():
+        rebuild(paths, database, build_root)
+        return
+    gone = list(deleted) + [old for old, _ in renamed]
+    records = [r for page in written for r in section_records(build_root, page)]
+    index.update(records, delete_pages=gone + list(written))
+    index.close()
+
+
+def follow_discussions(paths, database):
+    """Index every discussion change when its transaction commits (hidden, deleted: dropped)."""
+
+    def after_flush(session, _context):
+        changed = session.info.setdefault("search_changed", set())
+        for obj in list(session.new) + list(session.dirty):
+            if isinstance(obj, Comment):
+                changed.add(obj.thread_id)
+            elif isinstance(obj, Thread) and (obj in session.new or any(
+                    inspect(obj).attrs[name].history.has_changes() for name in ("page_path", "archived", "title"))):
+                changed.add(obj.id)
+
+    def after_commit(session):
+        thread_ids = session.info.pop("search_changed", set())
+        if thread_ids:
+            _reindex_threads(paths, database, thread_ids)
+
+    def after_rollback(session):
+        session.info.pop("search_changed", None)
+
+    for factory in database.session_factories():
+        event.listen(factory, "after_flush", after_flush)
+        event.listen(factory, "after_commit", after_commit)
+        event.listen(factory, "after_soft_rollback", lambda session, _previous: after_rollback(session))
+
+
+def _reindex_threads(paths, database, thread_ids):
+    index = index_of(paths)
+    if not index.exists():
+        return  # built at the next publish or `entrepairs reindex`
+    try:
+        with database.session() as session:
+            threads = session.scalars(select(Thread).where(Thread.id.in_(thread_ids))
+                                      .options(selectinload(Thread.comments))).all()
+            stale = [f"comment:{c.id}" for t in threads for c in t.comments if not c.visible]
+            index.update(discussion_records(session, threads), delete_ids=stale)
+    except Exception:  # the comment is saved; the index is rebuilt by `entrepairs reindex`
+        logger.exception("search index: threads %s not indexed", sorted(thread_ids))
+    finally:
+        index.close()
