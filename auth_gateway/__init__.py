@@ -11,7 +11,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auth_gateway import account, admin, auth, config, forum, joining, live, security, site, threads
+from auth_gateway import (account, admin, auth, config, forum, indexing, joining, live, search, security, site,
+                          threads)
 from auth_gateway.community import DEFAULT_COMMUNITY
 from auth_gateway.context import Services
 from auth_gateway.database import Database, sqlite_url
@@ -54,6 +55,7 @@ def create_app(test_config=None):
     database_url = app.config["DATABASE_URL"] or sqlite_url(paths.database_file)
     services = Services(paths=paths, community_file=community_file, database=Database(database_url))
     services.community  # noqa: B018 - validated at start: a broken community.yml stops here
+    services.indexer = indexing.follow_discussions(paths, services.database)
     app.extensions["entrepairs"] = services
 
     # The gate runs first: an anonymous request is refused before anything else looks at it.
@@ -65,6 +67,7 @@ def create_app(test_config=None):
     app.register_blueprint(account.bp)
     app.register_blueprint(joining.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(threads.bp)
     app.register_blueprint(forum.bp)
     app.register_blueprint(site.bp)  # last: its catch-all route serves the build

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from auth_gateway import (audit, content, create_app, default_instance_path, demo, imports, mail, members,
-                          migrate, practice, publish)
+                          indexing, migrate, practice, publish)
 from auth_gateway.builder import BuildError
 from auth_gateway.i18n import translate
 from auth_gateway.instance import init_instance
@@ -235,6 +235,16 @@ def member_check_practice(ctx):
             audit.record(session, AuditKind.STATUS_CHANGED, subject=member.email, detail=Status.SUSPENDED,
                          address="cli")
     click.echo(translate("cli.practice.checked", reminded=len(reminded), suspended=len(suspended)))
+
+
+@main.command()
+@click.pass_context
+def reindex(ctx):
+    """Rebuild the search index from the live build and the database (beside, then swapped)."""
+    services = _services(_app(ctx))
+    build = publish.load_live_build(services.paths)
+    count = indexing.rebuild(services.paths, services.database, build.root if build else None)
+    click.echo(translate("cli.reindex.done", count=count))
 
 
 @main.group("mail")

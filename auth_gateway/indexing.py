@@ -1,17 +1,20 @@
 """Feed the search index: sections of the built pages, visible comments and topics.
 
 The index follows commits: a publish reindexes the pages that changed (and drops the
-deleted or renamed ones); a discussion change is indexed when its transaction commits
-(``follow_discussions``). It is never the source of truth: ``rebuild`` makes a new one
+deleted or renamed ones); a discussion change is indexed after its transaction commits
+(``follow_discussions``, by the process's indexing thread). It is never the source of truth: ``rebuild`` makes a new one
 beside the live one from the build and the database, then swaps a symlink.
 """
 
 import html
 import logging
 import os
+import queue
 import re
 import secrets
 import shutil
+import threading
+import time
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import selectinload
@@ -85,8 +88,9 @@ def built_pages(build_root):
 
 
 def _names(session, ids):
-    rows = session.execute(select(Member.id, Member.display_name).where(Member.id.in_(ids))) if ids else []
-    return dict(rows)
+    if not ids:
+        return {}
+    return dict(session.execute(select(Member.id, Member.display_name).where(Member.id.in_(ids))).all())
 
 
 def discussion_records(session, threads):
@@ -143,8 +147,54 @@ def follow_publish(paths, database, build_root, renamed, deleted, written):
     index.close()
 
 
+class IndexWorker:
+    """One indexing thread per process: discussion changes are indexed in the background,
+    in batches, a moment after their commit (well under a second); a failure is logged
+    and retried, then left to `entrepairs reindex`."""
+
+    ATTEMPTS = 3
+
+    def __init__(self, paths, database):
+        self.paths, self.database = paths, database
+        self.pending = queue.Queue()
+        self._thread = None
+        self._start_lock = threading.Lock()
+
+    def submit(self, thread_ids):
+        """Index these threads soon."""
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
+                self._thread.start()
+        self.pending.put(set(thread_ids))
+
+    def flush(self, timeout=10.0):
+        """Wait until everything submitted so far is indexed (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.pending.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _run(self):
+        while True:
+            batches = [self.pending.get()]
+            while not self.pending.empty():
+                batches.append(self.pending.get_nowait())
+            thread_ids = set().union(*batches)
+            for attempt in range(1, self.ATTEMPTS + 1):
+                try:
+                    _reindex_threads(self.paths, self.database, thread_ids)
+                    break
+                except Exception:  # logged, retried; the database stays the source of truth
+                    logger.exception("search index: threads %s not indexed (try %s)", sorted(thread_ids), attempt)
+                    time.sleep(0.5 * attempt)
+            for _ in batches:
+                self.pending.task_done()
+
+
 def follow_discussions(paths, database):
-    """Index every discussion change when its transaction commits (hidden, deleted: dropped)."""
+    """Index every discussion change after its transaction commits (hidden, deleted:
+    dropped); return the process's :class:`IndexWorker`."""
+    worker = IndexWorker(paths, database)
 
     def after_flush(session, _context):
         changed = session.info.setdefault("search_changed", set())
@@ -158,15 +208,16 @@ def follow_discussions(paths, database):
     def after_commit(session):
         thread_ids = session.info.pop("search_changed", set())
         if thread_ids:
-            _reindex_threads(paths, database, thread_ids)
+            worker.submit(thread_ids)
 
-    def after_rollback(session):
+    def after_rollback(session, _previous):
         session.info.pop("search_changed", None)
 
     for factory in database.session_factories():
         event.listen(factory, "after_flush", after_flush)
         event.listen(factory, "after_commit", after_commit)
-        event.listen(factory, "after_soft_rollback", lambda session, _previous: after_rollback(session))
+        event.listen(factory, "after_soft_rollback", after_rollback)
+    return worker
 
 
 def _reindex_threads(paths, database, thread_ids):
@@ -179,7 +230,5 @@ def _reindex_threads(paths, database, thread_ids):
                                       .options(selectinload(Thread.comments))).all()
             stale = [f"comment:{c.id}" for t in threads for c in t.comments if not c.visible]
             index.update(discussion_records(session, threads), delete_ids=stale)
-    except Exception:  # the comment is saved; the index is rebuilt by `entrepairs reindex`
-        logger.exception("search index: threads %s not indexed", sorted(thread_ids))
     finally:
         index.close()

@@ -26,6 +26,7 @@ class Permission(enum.StrEnum):
     MODERATION_LOG_READ = "moderation:log:read"
     JOIN_REQUEST_DECIDE = "membership:join:decide"
     DIRECTORY_READ = "membership:directory:read"
+    SEARCH = "search:query"
     MEMBERS_MANAGE = "membership:members:suspend"
     ROLES_ASSIGN = "membership:roles:assign"
     MEMBERS_ERASE = "membership:members:erase"
@@ -35,7 +36,7 @@ class Permission(enum.StrEnum):
     COMMUNITY_EDIT = "admin:community:edit"
 
 
-_MEMBER = {Permission.ACCOUNT_USE, Permission.DIRECTORY_READ, Permission.COMMENT_POST, Permission.COMMENT_REACT, Permission.TOPIC_CREATE}
+_MEMBER = {Permission.ACCOUNT_USE, Permission.DIRECTORY_READ, Permission.SEARCH, Permission.COMMENT_POST, Permission.COMMENT_REACT, Permission.TOPIC_CREATE}
 _ANIMATOR = _MEMBER | {Permission.COMMENT_HIDE, Permission.THREAD_LOCK, Permission.ANSWER_MARK,
                        Permission.MODERATION_LOG_READ, Permission.JOIN_REQUEST_DECIDE, Permission.MEMBERS_MANAGE}
 _ADMIN = _ANIMATOR | {Permission.ROLES_ASSIGN, Permission.MEMBERS_ERASE, Permission.MEMBERS_EXPORT,

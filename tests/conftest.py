@@ -68,6 +68,7 @@ def app(instance):
     app = create_app({"INSTANCE_PATH": str(instance.root), "TESTING": True})
     app.test_client_class = FlaskLoginClient
     yield app
+    app.extensions["entrepairs"].indexer.flush()
     app.extensions["entrepairs"].database.dispose()
 
 

@@ -37,6 +37,7 @@ DECISIONS = {
     "admin.audit_log": "admin",
     "admin.community_settings": "admin",
     "admin.import_members": "admin",
+    "search.results": "member",
     "admin.confirm_import": "admin",
     "joining.decide": "moderator",
     "auth.logout": "member",
@@ -96,10 +97,10 @@ def create_app_rules():
     from flask import Flask
 
     # The URL map only: an app built without an instance is enough to list the rules.
-    from auth_gateway import account, admin, auth, forum, joining, site, threads
+    from auth_gateway import account, admin, auth, forum, joining, search, site, threads
 
     app = Flask("auth_gateway", static_url_path="/-/static")
-    for blueprint in (auth.bp, account.bp, joining.bp, admin.bp, threads.bp, forum.bp, site.bp):
+    for blueprint in (auth.bp, account.bp, joining.bp, admin.bp, search.bp, threads.bp, forum.bp, site.bp):
         app.register_blueprint(blueprint)
     return list(app.url_map.iter_rules())
 

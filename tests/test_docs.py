@@ -15,7 +15,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 # Keys built at run time from a prefix and a value: error pages by HTTP status, and the
 # names of roles, reactions, moderation actions and discussion errors.
 DYNAMIC_PREFIXES = ("error.", "role.", "comment.", "moderation.kind.", "discussion_error.", "import.line.",
-                    "join.answer.", "status.", "audit.")
+                    "join.answer.", "status.", "audit.", "search.")
 
 
 def commands(group, prefix="entrepairs"):

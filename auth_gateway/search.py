@@ -1,0 +1,50 @@
+"""The search page: sheets (by section) and discussions together, in French."""
+
+from flask import Blueprint, render_template, request
+from markupsafe import Markup
+
+from auth_gateway import indexing
+from auth_gateway.context import services
+from auth_gateway.i18n import translate
+from auth_gateway.live import live_build, shell_page
+from auth_gateway.permissions import Permission, require
+from search_index.query import QueryError
+
+bp = Blueprint("search", __name__, url_prefix="/-")
+
+#: The filters of the results page: URL value -> kinds of records.
+FILTERS = {"": ("section", "comment", "topic"), "fiches": ("section",), "discussions": ("comment", "topic")}
+PER_PAGE = 10
+
+
+def search_records(text, kinds, page=1, per_page=PER_PAGE):
+    """Search the instance's index, rebuilding it first when it is missing."""
+    paths = services().paths
+    index = indexing.index_of(paths)
+    if not index.exists():
+        build = live_build()
+        indexing.rebuild(paths, services().database, build.root if build else None)
+    try:
+        return index.search(text, kinds=kinds, page=page, per_page=per_page)
+    finally:
+        index.close()
+
+
+@bp.get("/recherche")
+@require(Permission.SEARCH)
+def results():
+    """Show the results of the header's search box, with filters and pages."""
+    text = request.args.get("q", "")
+    kind = request.args.get("type", "")
+    kinds = FILTERS.get(kind, FILTERS[""])
+    page = max(request.args.get("page", 1, type=int), 1)
+    hits, total, error = [], 0, None
+    if text.strip():
+        try:
+            hits, total = search_records(text, kinds, page)
+        except QueryError as problem:
+            error = translate(problem.key, **problem.values)
+    pages = max(1, -(-total // PER_PAGE))
+    content_html = render_template("search.html", text=text, kind=kind, hits=hits, total=total, page=page,
+                                   pages=pages, error=error, excerpts=[Markup(h.excerpt) for h in hits])
+    return shell_page(translate("search.title"), content_html, 400 if error else 200)

@@ -1,0 +1,78 @@
+"""Search through the gateway: sheets by section and discussions, kept up to date."""
+
+import shutil
+from html import unescape
+
+from auth_gateway.members import SignedInMember
+from auth_gateway.models import Role
+from discussions import services as discussions
+from tests.helpers import csrf_token
+from tests.test_cli import run
+
+
+def search(client, query, kind=""):
+    response = client.get("/-/recherche", query_string={"q": query, "type": kind})
+    return response, unescape(response.get_data(as_text=True))
+
+
+def test_sections_of_sheets_are_found_with_accents_and_plurals_ignored(member_client):
+    response, page = search(member_client, "presente cep")
+    assert response.status_code == 200 and "1 résultat(s)" in page
+    assert 'href="/fiches/premier-entretien/#etapes"' in page and "<mark>" in page
+    assert "Premier entretien — Étapes" in page
+
+
+def test_a_new_comment_is_found_at_once_and_a_hidden_one_no_more(app, member_client, make_member, services):
+    page = member_client.get("/fiches/premier-entretien/").get_data(as_text=True)
+    member_client.post("/fiches/premier-entretien/", data={"csrf_token": csrf_token(page), "action": "publish",
+                                                           "body": "Je propose un génogramme professionnel."})
+    services.indexer.flush()  # indexed in the background, well under a second
+    response, results = search(member_client, "genogrammes", kind="discussions")
+    assert "1 résultat(s)" in results and "Discussion" in results and "#commentaire-" in results
+    animator = make_member(role=Role.ANIMATOR)
+    with services.database.write() as session:
+        comment = discussions.page_thread(session, "fiches/premier-entretien.md").comments[0]
+        discussions.hide_comment(session, comment_id=comment.id, moderator_id=animator.id, reason="Test")
+    services.indexer.flush()
+    assert "0 résultat(s)" in search(member_client, "génogramme")[1]
+
+
+def test_topics_are_found_and_filters_separate_sheets_from_discussions(app, member_client, member, services):
+    with services.database.write() as session:
+        discussions.create_topic(session, author_id=member.id, title="Accueillir un public jeune",
+                                 category="pratique", body="Comment accueillez-vous les 16-25 ans ?",
+                                 categories=services.community.categories)
+    services.indexer.flush()
+    _, everything = search(member_client, "accueillir")
+    assert "Sujet du forum" in everything and "Fiche" in everything
+    _, sheets = search(member_client, "accueillir", kind="fiches")
+    assert "Sujet du forum" not in sheets
+
+
+def test_bad_queries_get_a_french_message_not_an_error(member_client):
+    for query, message in [("a*", "L'astérisque ne s'utilise"), ("-cep", "pas seulement des mots à exclure"),
+                           ("x" * 300, "trop longue"), ("les des", "trop courants")]:
+        response, page = search(member_client, query)
+        assert response.status_code == 400 and message in page
+
+
+def test_nothing_found_suggests_the_forum(member_client):
+    _, page = search(member_client, "xylophone")
+    assert "Aucun résultat." in page and "/-/forum/nouveau" in page
+
+
+def test_a_missing_index_is_rebuilt_and_reindex_rebuilds_beside(app, instance, member_client):
+    shutil.rmtree(instance.root / "search_index", ignore_errors=True)
+    (instance.root / "search_index").unlink(missing_ok=True)
+    assert "1 résultat(s)" in search(member_client, "accueillir presenter")[1]
+    before = (instance.root / "search_index").resolve()
+    result = run(instance.root, "reindex")
+    assert result.exit_code == 0 and "Index de recherche reconstruit" in result.output
+    after = (instance.root / "search_index").resolve()
+    assert after != before and not before.exists()
+    assert "1 résultat(s)" in search(member_client, "accueillir presenter")[1]
+
+
+def test_the_header_search_box_points_at_the_search_page(app, member):
+    client = app.test_client(user=SignedInMember.of(member))
+    assert 'action="/-/recherche"' in client.get("/").get_data(as_text=True)
