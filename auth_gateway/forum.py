@@ -11,6 +11,7 @@ from auth_gateway.i18n import format_datetime, translate
 from auth_gateway.live import shell_page
 from auth_gateway.models import Member
 from auth_gateway.permissions import Permission, require
+from auth_gateway.search import similar
 from auth_gateway.threads import DraftState, publish_comment, thread_location, topic_page
 from discussions import services as discussions
 from discussions.errors import DiscussionError
@@ -66,15 +67,18 @@ def topics():
 @bp.route("/nouveau", methods=["GET", "POST"])
 @require(Permission.TOPIC_CREATE)
 def new_topic():
-    """Open a topic (with a preview); the text comes back on any error."""
+    """Open a topic; its preview also shows the sheets and discussions closest to its
+    title (the answer may already be there). The text comes back on any error."""
     categories = services().community.categories
     form = {"title": request.form.get("title", ""), "category": request.form.get("category", ""),
             "body": request.form.get("body", "")}
     draft = DraftState(body=form["body"])
     status = 200
+    suggestions = []
     if request.method == "POST":
         if request.form.get("action") == "preview":
             draft.preview = Markup(render_markdown(form["body"]))
+            suggestions = [(hit, Markup(hit.excerpt)) for hit in similar(form["title"])]
         else:
             try:
                 with services().database.write() as writer:
@@ -86,7 +90,8 @@ def new_topic():
             except DiscussionError as error:
                 draft.errors.append(translate(f"discussion_error.{error.key}", **error.values))
                 status = error.status
-    content_html = render_template("forum/new.html", form=form, draft=draft, categories=categories)
+    content_html = render_template("forum/new.html", form=form, draft=draft, categories=categories,
+                                   suggestions=suggestions)
     return shell_page(translate("forum.new_topic"), content_html, status)
 
 

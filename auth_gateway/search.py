@@ -1,5 +1,7 @@
 """The search page: sheets (by section) and discussions together, in French."""
 
+import logging
+
 from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
@@ -15,19 +17,43 @@ bp = Blueprint("search", __name__, url_prefix="/-")
 #: The filters of the results page: URL value -> kinds of records.
 FILTERS = {"": ("section", "comment", "topic"), "fiches": ("section",), "discussions": ("comment", "topic")}
 PER_PAGE = 10
+#: Words of a new topic's title used to find similar items.
+MAX_SIMILAR_WORDS = 10
+
+logger = logging.getLogger(__name__)
 
 
-def search_records(text, kinds, page=1, per_page=PER_PAGE):
-    """Search the instance's index, rebuilding it first when it is missing."""
-    paths = services().paths
-    index = indexing.index_of(paths)
-    if not index.exists():
-        build = live_build()
-        indexing.rebuild(paths, services().database, build.root if build else None)
+def _rebuild():
+    build = live_build()
+    indexing.rebuild(services().paths, services().database, build.root if build else None)
+
+
+def search_records(text, kinds, page=1, per_page=PER_PAGE, any_word=False):
+    """Search the instance's index; a missing or unreadable index is rebuilt first (the
+    site goes on serving meanwhile: only this search waits)."""
+    index = indexing.index_of(services().paths)
     try:
-        return index.search(text, kinds=kinds, page=page, per_page=per_page)
+        if not index.exists():
+            _rebuild()
+        return index.search(text, kinds=kinds, page=page, per_page=per_page, any_word=any_word)
+    except QueryError:
+        raise
+    except Exception:  # a corrupt index: the database and the build are the truth
+        logger.exception("search index unreadable: rebuilding it")
+        index.close()
+        _rebuild()
+        return index.search(text, kinds=kinds, page=page, per_page=per_page, any_word=any_word)
     finally:
         index.close()
+
+
+def similar(text, limit=5):
+    """Return the sheets and discussions closest to ``text`` (a new topic's title), or []."""
+    words = " ".join(text.split()[:MAX_SIMILAR_WORDS])
+    try:
+        return search_records(words, FILTERS[""], per_page=limit, any_word=True)[0] if words else []
+    except QueryError:
+        return []
 
 
 @bp.get("/recherche")

@@ -266,6 +266,9 @@ PUBLICS = ["des jeunes", "des cadres", "des seniors", "des salariés en CDD", "d
            "des personnes en situation de handicap", "des intérimaires", "des travailleurs indépendants",
            "des salariés du secteur sanitaire", "des femmes en reprise d'activité", "des saisonniers",
            "des agents publics", "des ouvriers de l'industrie", "des apprentis", "des créateurs d'entreprise"]
+REGIONS = ["Bretagne", "Occitanie", "Normandie", "Grand Est", "Île-de-France", "Hauts-de-France",
+           "Nouvelle-Aquitaine", "Auvergne-Rhône-Alpes", "Provence-Alpes-Côte d'Azur", "Pays de la Loire",
+           "Centre-Val de Loire", "Bourgogne-Franche-Comté", "Corse", "La Réunion", "Guadeloupe", "Martinique"]
 SUBJECTS = [  # (text, plural)
     ("le conseiller", False), ("la conseillère", False), ("le bénéficiaire", False),
     ("la personne accompagnée", False), ("l'entreprise", False), ("le salarié", False),
@@ -545,7 +548,7 @@ class French:
             s = f"{text} {aux} {participle(verb['pp'], gender, many)} par {self.org_np()}"
         elif kind == 7:
             subj, many = self.subject_np()
-            where = f"à {self.town()}" if rng.random() < 0.6 else f"en région {rng.choice(('Bretagne', 'Occitanie', 'Normandie', 'Grand Est', 'Île-de-France', 'Hauts-de-France', 'Nouvelle-Aquitaine', 'Auvergne-Rhône-Alpes', 'Provence-Alpes-Côte d’Azur', 'Pays de la Loire', 'Centre-Val de Loire', 'Bourgogne-Franche-Comté', 'Corse', 'La Réunion', 'Guadeloupe', 'Martinique', 'Guyane', 'Mayotte'))}"
+            where = f"à {self.town()}" if rng.random() < 0.6 else f"en région {rng.choice(REGIONS)}"
             s = f"{where}, {subj} {verb['p3' if many else 's3']} {self.np()[0]} avec {self.org_np()}"
         elif kind == 8:
             subj, many = self.subject_np()
@@ -568,7 +571,8 @@ class French:
                                "Bonne question.", "Même constat ici.", "Je confirme.", "Tout à fait d'accord.",
                                "Retour d'expérience :", "Petite précision :", "Question de débutante :"))
         elif kind == 3:
-            s = f"dans notre {rng.choice(('agence', 'structure', 'antenne', 'équipe', 'permanence'))}, on {verb['s3']} {self.np()[0]}"
+            place = rng.choice(("agence", "structure", "antenne", "équipe", "permanence"))
+            s = f"dans notre {place}, on {verb['s3']} {self.np()[0]}"
         elif kind == 4:
             s = f"quelqu'un a-t-il déjà {verb['pp']} {self.np()[0]} {self.pp_phrase()} ?"
             return s[0].upper() + s[1:]
@@ -577,19 +581,22 @@ class French:
             s = f"attention : {subj} {verb['p3' if many else 's3']} {self.np()[0]} {self.pp_phrase()}"
         elif kind == 6:
             other = self.verb()["inf"]
-            s = f"je {rng.choice(('conseille', 'recommande', 'propose', 'suggère'))} {'d' + chr(39) if elides(other) else 'de '}{other} {self.np()[0]}"
+            advice = rng.choice(("conseille", "recommande", "propose", "suggère"))
+            s = f"je {advice} {'d' + chr(39) if elides(other) else 'de '}{other} {self.np()[0]}"
         elif kind == 7:
             subj, many = self.subject_np()
             s = f"bonne idée, {subj} {verb['fut'][:-1] + 'ont' if many else verb['fut']} {self.np()[0]}"
         elif kind == 8:
-            s = (f"{rng.choice(('la semaine dernière', 'hier', 'ce matin', 'le mois dernier', 'en entretien'))}, "
-                 f"{rng.choice(('une bénéficiaire', 'un bénéficiaire', 'un jeune', 'une cadre', 'un salarié', 'une personne'))} "
-                 f"de {self.town()} {verb['imp']} {self.np()[0]}")
+            when = rng.choice(("la semaine dernière", "hier", "ce matin", "le mois dernier", "en entretien"))
+            who = rng.choice(("une bénéficiaire", "un bénéficiaire", "un jeune", "une cadre", "un salarié",
+                              "une personne"))
+            s = f"{when}, {who} de {self.town()} {verb['imp']} {self.np()[0]}"
         elif kind == 9:
             s = (f"pour info, {self.org_np()} {verb['s3']} {self.np()[0]} depuis "
                  f"{rng.choice(MONTHS)} {rng.randint(2021, 2026)}")
         elif kind == 10:
-            s = f"reconversion vers le métier {self.de((self.metier().replace('-', ' '), 'm', False))} : {self.np()[0]} {self.pp_phrase()}"
+            metier = self.de((self.metier().replace("-", " "), "m", False))
+            s = f"reconversion vers le métier {metier} : {self.np()[0]} {self.pp_phrase()}"
         else:
             return self.sheet_sentence()
         return s[0].upper() + s[1:] + "."
@@ -646,8 +653,8 @@ def generate_corpus(sheets, comments, topics, seed):
         records.append({"id": f"topic:{thread}", "kind": "topic", "page": "", "thread": thread, "title": title,
                         "body": fr.text(fr.comment_sentence, words), "url": f"/-/discussions/{thread}/",
                         "author": fr.person(), "date": fr.date()})
-    sheet_threads = Weighted(rng, [(path, str(i + 1), title, f"/{path[:-3]}/") for i, (path, title) in enumerate(pages)],
-                             power=0.7, offset=10)
+    sheet_threads = Weighted(rng, [(path, str(i + 1), title, f"/{path[:-3]}/")
+                                   for i, (path, title) in enumerate(pages)], power=0.7, offset=10)
     topic_threads = Weighted(rng, threads, power=0.7, offset=10) if threads else None
     for n in range(1, comments + 1):
         page, thread, title, url = (topic_threads() if topic_threads and rng.random() < 0.15 else sheet_threads())
@@ -965,7 +972,7 @@ def whoosh_phases(engine, queries):
     """Diagnostic: split the time of SearchIndex.search (mirrored step by step) into phases.
 
     Returns {phase: [seconds per query]}; 'matching, no kind clause' only for all-kinds queries."""
-    from whoosh.collectors import TimeLimit, TimeLimitCollector
+    from whoosh.collectors import TimeLimit, TimeLimitCollector, TopCollector
     from whoosh.highlight import ContextFragmenter
     from whoosh.query import And, Or, Term
 
@@ -977,9 +984,12 @@ def whoosh_phases(engine, queries):
               "one pass with count": []}
     ix = engine.ix
 
-    def match(searcher, query, optimize=True):
-        collector = TimeLimitCollector(searcher.collector(limit=PER_PAGE, optimize=optimize),
-                                       timelimit=TIME_BUDGET)
+    def match(searcher, query, one_pass=False):
+        # one pass: no block skipping and no matcher replacement (which prunes by minimum score,
+        # so collector(optimize=False) alone still miscounts): the total is counted while scoring
+        inner = (TopCollector(PER_PAGE, usequality=False, replace=0) if one_pass
+                 else searcher.collector(limit=PER_PAGE))
+        collector = TimeLimitCollector(inner, timelimit=TIME_BUDGET)
         try:
             searcher.search_with_collector(query, collector)
         except TimeLimit:
@@ -1011,7 +1021,7 @@ def whoosh_phases(engine, queries):
         phases["highlights (10 hits)"].append(t5 - t4)
         # the same matching and scoring without block skipping, which counts the total in the same pass
         t6 = time.perf_counter()
-        len(match(searcher, query, optimize=False).results())
+        len(match(searcher, query, one_pass=True).results())
         phases["one pass with count"].append(time.perf_counter() - t6)
         if set(kinds) == set(ALL_KINDS) and isinstance(query, And):
             kindless = And([q for q in query.subqueries
@@ -1041,7 +1051,7 @@ def profile_query(engine, text, kinds, repeat=5, lines=18):
 
 def latency_line(label, seconds):
     values = [ms(s) for s in seconds]
-    return (f"  {label:<24} p50 {percentile(values, 50):7.2f} ms   p95 {percentile(values, 95):7.2f} ms   "
+    return (f"  {label:<42} p50 {percentile(values, 50):7.2f} ms   p95 {percentile(values, 95):7.2f} ms   "
             f"max {max(values):7.2f} ms   mean {statistics.fmean(values):7.2f} ms   ({len(values)} samples)")
 
 
@@ -1109,6 +1119,8 @@ def main(argv=None):
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"cores: {os.cpu_count()} (usable by this process: {affinity}); python {sys.version.split()[0]}; "
           f"whoosh {'.'.join(map(str, whoosh.__version__))}; sqlite {sqlite3.sqlite_version}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min; other processes "
+          "share the cores)")
     workdir = Path(tempfile.mkdtemp(prefix="entrepairs-search-bench-"))
     print(f"temporary folder: {workdir}")
     whoosh_engine = WhooshEngine(workdir / "whoosh")
@@ -1136,7 +1148,8 @@ def main(argv=None):
             shutil.rmtree(workdir, ignore_errors=True)
     if summary:
         print(summary)
-    print(f"\nPeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+    print(f"\nLoad average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min).")
+    print(f"Peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
           "(corpus in memory + both engines).")
     return 1 if failed else 0
 
@@ -1210,8 +1223,13 @@ def run(args, engines, workdir):
                 samples[engine.name][i].append(seconds)
     print(f"  {args.rounds} measured round(s) of all {len(queries)} queries, alternating which engine goes first\n")
     flat = {name: [s for per_query in values for s in per_query] for name, values in samples.items()}
+    medians = {name: [statistics.median(per) for per in values] for name, values in samples.items()}
     for engine in engines:
         print(latency_line(engine.name, flat[engine.name]))
+    for engine in engines:
+        print(latency_line(engine.name + ", per-query median", medians[engine.name]))
+    print("  (the second pair takes each query's median over the rounds: less sensitive to load from other "
+          "processes)")
     print("\n  by category, p50 / p95 (ms):\n")
     print(f"  {'category':<26}{'n':>4}   {'Whoosh':>17}   {'FTS5':>17}   {'ratio p95':>9}")
     categories = list(dict.fromkeys(c for c, _, _ in queries))
@@ -1242,14 +1260,13 @@ def run(args, engines, workdir):
     over = [i for i, per in enumerate(samples[whoosh_engine.name]) if max(per) >= 0.5]
     if over:
         print(f"  {len(over)} Whoosh queries reached the library's 0.5 s time budget (their results are cut).")
-    medians = {name: [statistics.median(per) for per in values] for name, values in samples.items()}
     slowest = sorted(range(len(queries)), key=lambda i: -medians[whoosh_engine.name][i])[:10]
     print("\n  the 10 slowest queries for Whoosh (median of the rounds; total hits):\n")
     for i in slowest:
         category, text, query_kinds = queries[i]
         suffix = "" if query_kinds == ALL_KINDS else f" [{'+'.join(query_kinds)}]"
-        print(f"    {ms(medians[whoosh_engine.name][i]):7.1f} ms  {w_tot[i]:>7,}   FTS5 {ms(medians[fts.name][i]):6.1f} ms "
-              f"{f_tot[i]:>7,}   {text}{suffix}  ({category})")
+        print(f"    {ms(medians[whoosh_engine.name][i]):7.1f} ms  {w_tot[i]:>7,}   "
+              f"FTS5 {ms(medians[fts.name][i]):6.1f} ms {f_tot[i]:>7,}   {text}{suffix}  ({category})")
 
     # ---------------------------------------------------------------- where Whoosh's time goes
     print("\n## Where Whoosh's time goes (diagnostic: SearchIndex.search mirrored step by step, one pass)\n")
@@ -1264,11 +1281,11 @@ def run(args, engines, workdir):
               f"   {share}")
     kindless = phases["matching, no kind clause"]
     if kindless:
-        print(f"  ('matching, no kind clause' = the same matching for the {len(kindless)} all-kinds queries without "
-              "the Or(kind:section, kind:comment, kind:topic) clause build_query always adds)")
-    print("  ('total (len(results))' = a second matching pass: the collector skips blocks (optimize=True), so it "
-          "does not count, and Results.__len__ runs the query again, outside the 0.5 s budget;\n"
-          "   'one pass with count' = matching + scoring + total in one pass, collector(optimize=False))")
+        print(f"  ('matching, no kind clause' = the same matching for the {len(kindless)} all-kinds queries "
+              "without the Or(kind:section, kind:comment, kind:topic) clause build_query always adds)")
+    print("  ('total (len(results))' = a second matching pass: the collector skips blocks (optimize=True), "
+          "so it does not count,\n   and Results.__len__ runs the query again, outside the 0.5 s budget;\n"
+          "   'one pass with count' = matching + scoring + total in one pass: TopCollector(10, usequality=False, replace=0))")
     if not args.no_profile:
         i = slowest[0]
         _, text, query_kinds = queries[i]

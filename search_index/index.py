@@ -117,12 +117,13 @@ class SearchIndex:
                 self._searcher = self._index().searcher()
             return self._searcher
 
-    def search(self, text, *, kinds=KINDS, page=1, per_page=10):
-        """Return (hits of this page, total) for the member's query ``text``.
+    def search(self, text, *, kinds=KINDS, page=1, per_page=10, any_word=False):
+        """Return (hits of this page, total) for the member's query ``text``; with
+        ``any_word``, a record matching any of the words counts (similar items).
 
         :raises QueryError: when the query is not allowed (French message for the member).
         """
-        query = build_query(parse(text), kinds)
+        query = build_query(parse(text), kinds, any_word=any_word)
         searcher = self.searcher()
         collector = TimeLimitCollector(searcher.collector(limit=page * per_page), timelimit=TIME_BUDGET)
         try:
@@ -149,7 +150,7 @@ def _fields(record):
             ("id", "kind", "page", "thread", "title", "body", "url", "author", "date")}
 
 
-def build_query(parsed, kinds):
+def build_query(parsed, kinds, any_word=False):
     """Turn a parsed query into Whoosh's query objects over title and body, within ``kinds``."""
     analyzer = french_analyzer()
 
@@ -166,11 +167,11 @@ def build_query(parsed, kinds):
             return None
         if kind == "phrase" and len(words) > 1:
             return Or([Phrase("title", words), Phrase("body", words)])
-        return And([Or([Term("title", w), Term("body", w)]) for w in words])
+        return (Or if any_word else And)([Or([Term("title", w), Term("body", w)]) for w in words])
 
     required = [c for c in map(clause, parsed.include) if c is not None]
     if not required:
         raise QueryError("search.only_stop_words")
     excluded = [c for c in map(clause, parsed.exclude) if c is not None]
-    query = And(required + [Or([Term("kind", k) for k in kinds])] + [Not(c) for c in excluded])
-    return query
+    wanted = [Or(required)] if any_word else required
+    return And(wanted + [Or([Term("kind", k) for k in kinds])] + [Not(c) for c in excluded])

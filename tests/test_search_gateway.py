@@ -76,3 +76,22 @@ def test_a_missing_index_is_rebuilt_and_reindex_rebuilds_beside(app, instance, m
 def test_the_header_search_box_points_at_the_search_page(app, member):
     client = app.test_client(user=SignedInMember.of(member))
     assert 'action="/-/recherche"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_new_topic_preview_shows_similar_sheets_and_discussions(member_client):
+    form = member_client.get("/-/forum/nouveau").get_data(as_text=True)
+    preview = member_client.post("/-/forum/nouveau", data={
+        "csrf_token": csrf_token(form), "title": "Comment accueillir une personne au premier rendez-vous ?",
+        "category": "pratique", "body": "Vos conseils ?", "action": "preview"})
+    page = unescape(preview.get_data(as_text=True))
+    assert "Déjà abordé ?" in page and 'href="/fiches/premier-entretien/' in page
+
+
+def test_a_corrupt_index_is_rebuilt_while_the_site_serves(instance, member_client):
+    folder = (instance.root / "search_index").resolve()
+    for file in folder.iterdir():  # the segments vanish, the table of contents still lists them
+        if not file.name.endswith(".toc"):
+            file.unlink()
+    assert member_client.get("/fiches/premier-entretien/").status_code == 200
+    response, page = search(member_client, "accueillir presenter")
+    assert response.status_code == 200 and "1 résultat(s)" in page
