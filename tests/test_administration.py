@@ -7,7 +7,7 @@ import io
 from html import unescape
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from auth_gateway import mail
 from auth_gateway.admin import spreadsheet_safe

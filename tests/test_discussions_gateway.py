@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from auth_gateway import content, publish
 from auth_gateway.members import SignedInMember
-from auth_gateway.models import Role, Status
+from auth_gateway.models import Role
 from discussions.models import Comment, ModerationAction, Thread
 from tests.helpers import csrf_token
 
