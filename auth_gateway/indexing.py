@@ -94,7 +94,8 @@ def _names(session, ids):
 
 
 def discussion_records(session, threads):
-    """Return the records of the visible comments of ``threads`` (and of topics themselves)."""
+    """Return the records of the comments of ``threads`` (topics: their first message),
+    hidden ones marked (animators only find them), deleted ones left out."""
     comments = [c for t in threads for c in t.comments]
     names = _names(session, {c.author_id for c in comments})
     records = []
@@ -103,12 +104,13 @@ def discussion_records(session, threads):
                  else f"/-/forum/{thread.id}")
         title = thread.title or thread.page_path or ""
         for comment in thread.comments:
-            if not comment.visible:
+            if comment.deleted_at is not None:
                 continue
             first = thread.kind == ThreadKind.TOPIC and comment.id == thread.comments[0].id
             # No "page": dropping a page's sections must not drop its discussion.
             records.append({"id": f"comment:{comment.id}", "kind": "topic" if first else "comment",
                             "page": "", "thread": thread.id, "title": title, "body": comment.body,
+                            "hidden": "yes" if comment.hidden_at is not None else "",
                             "url": f"{where}#commentaire-{comment.id}", "author": names.get(comment.author_id, ""),
                             "date": comment.created_at.date().isoformat()})
     return records
@@ -192,8 +194,8 @@ class IndexWorker:
 
 
 def follow_discussions(paths, database):
-    """Index every discussion change after its transaction commits (hidden, deleted:
-    dropped); return the process's :class:`IndexWorker`."""
+    """Index every discussion change after its transaction commits (deleted: dropped;
+    hidden: marked); return the process's :class:`IndexWorker`."""
     worker = IndexWorker(paths, database)
 
     def after_flush(session, _context):
@@ -228,7 +230,7 @@ def _reindex_threads(paths, database, thread_ids):
         with database.session() as session:
             threads = session.scalars(select(Thread).where(Thread.id.in_(thread_ids))
                                       .options(selectinload(Thread.comments))).all()
-            stale = [f"comment:{c.id}" for t in threads for c in t.comments if not c.visible]
+            stale = [f"comment:{c.id}" for t in threads for c in t.comments if c.deleted_at is not None]
             index.update(discussion_records(session, threads), delete_ids=stale)
     finally:
         index.close()

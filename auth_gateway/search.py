@@ -3,13 +3,14 @@
 import logging
 
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 from markupsafe import Markup
 
 from auth_gateway import indexing
 from auth_gateway.context import services
 from auth_gateway.i18n import translate
 from auth_gateway.live import live_build, shell_page
-from auth_gateway.permissions import Permission, require
+from auth_gateway.permissions import Permission, can, require
 from search_index.query import QueryError
 
 bp = Blueprint("search", __name__, url_prefix="/-")
@@ -29,20 +30,26 @@ def _rebuild():
 
 
 def search_records(text, kinds, page=1, per_page=PER_PAGE, any_word=False):
+    """Search as the current member: animators also find hidden comments."""
+    with_hidden = can(current_user, Permission.COMMENT_HIDE)
+    return _search(text, kinds=kinds, page=page, per_page=per_page, any_word=any_word, with_hidden=with_hidden)
+
+
+def _search(text, **options):
     """Search the instance's index; a missing or unreadable index is rebuilt first (the
     site goes on serving meanwhile: only this search waits)."""
     index = indexing.index_of(services().paths)
     try:
         if not index.exists():
             _rebuild()
-        return index.search(text, kinds=kinds, page=page, per_page=per_page, any_word=any_word)
+        return index.search(text, **options)
     except QueryError:
         raise
     except Exception:  # a corrupt index: the database and the build are the truth
         logger.exception("search index unreadable: rebuilding it")
         index.close()
         _rebuild()
-        return index.search(text, kinds=kinds, page=page, per_page=per_page, any_word=any_word)
+        return index.search(text, **options)
     finally:
         index.close()
 

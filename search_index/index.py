@@ -35,6 +35,7 @@ def schema():
         kind=ID(stored=True),                      # one of KINDS
         page=ID(stored=True),                      # source path of the page, or "" (topics)
         thread=ID(stored=True),                    # thread id of comments and topics, or ""
+        hidden=ID(stored=True),                    # "yes": hidden by an animator (found by animators only)
         title=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),
         body=TEXT(analyzer=analyzer, stored=True),
         url=STORED(),                              # where the result leads (with its anchor)
@@ -61,6 +62,7 @@ class Hit:
     excerpt: str
     author: str
     date: str
+    hidden: bool = False
 
 
 class SearchIndex:
@@ -117,13 +119,16 @@ class SearchIndex:
                 self._searcher = self._index().searcher()
             return self._searcher
 
-    def search(self, text, *, kinds=KINDS, page=1, per_page=10, any_word=False):
+    def search(self, text, *, kinds=KINDS, page=1, per_page=10, any_word=False, with_hidden=False):
         """Return (hits of this page, total) for the member's query ``text``; with
-        ``any_word``, a record matching any of the words counts (similar items).
+        ``any_word``, a record matching any of the words counts (similar items); hidden
+        records only ``with_hidden`` (animators).
 
         :raises QueryError: when the query is not allowed (French message for the member).
         """
         query = build_query(parse(text), kinds, any_word=any_word)
+        if not with_hidden:
+            query = And([query, Not(Term("hidden", "yes"))])
         searcher = self.searcher()
         collector = TimeLimitCollector(searcher.collector(limit=page * per_page), timelimit=TIME_BUDGET)
         try:
@@ -137,7 +142,7 @@ class SearchIndex:
         for hit in results[(page - 1) * per_page:page * per_page]:
             excerpt = hit.highlights("body", top=2) or _escape(hit["body"][:200])
             hits.append(Hit(hit["id"], hit["kind"], hit["title"], hit.get("url", ""), excerpt,
-                            hit.get("author", ""), hit.get("date", "")))
+                            hit.get("author", ""), hit.get("date", ""), hit.get("hidden") == "yes"))
         return hits, len(results)
 
 
@@ -147,7 +152,7 @@ def _escape(text):
 
 def _fields(record):
     return {name: str(record.get(name) or "") for name in
-            ("id", "kind", "page", "thread", "title", "body", "url", "author", "date")}
+            ("id", "kind", "page", "thread", "hidden", "title", "body", "url", "author", "date")}
 
 
 def build_query(parsed, kinds, any_word=False):

@@ -35,6 +35,9 @@ def test_a_new_comment_is_found_at_once_and_a_hidden_one_no_more(app, member_cli
         discussions.hide_comment(session, comment_id=comment.id, moderator_id=animator.id, reason="Test")
     services.indexer.flush()
     assert "0 résultat(s)" in search(member_client, "génogramme")[1]
+    animator_client = app.test_client(user=SignedInMember.of(animator))
+    found = search(animator_client, "génogramme")[1]
+    assert "1 résultat(s)" in found and "masqué par l'animation" in found
 
 
 def test_topics_are_found_and_filters_separate_sheets_from_discussions(app, member_client, member, services):
