@@ -40,6 +40,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from serve import BenchError, entrepairs_command  # noqa: E402  (bench/serve.py)
+
 TARGET_SECONDS = 60.0
 #: `auth_gateway.mail.BATCH`: mails sent by one `entrepairs mail deliver`.
 MAIL_BATCH = 50
@@ -81,23 +84,7 @@ REGIONS = [
 ]
 
 
-class BenchError(Exception):
-    """A step of the benchmark failed; the message says which and why."""
-
-
 # --------------------------------------------------------------------------- commands
-
-
-def entrepairs_command():
-    """Return the `entrepairs` executable of the running venv."""
-    beside = Path(sys.executable).parent / "entrepairs"
-    if os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which("entrepairs")
-    if found:
-        return found
-    raise BenchError(f"no `entrepairs` command beside {sys.executable} nor in PATH: "
-                     "run with the project's venv (.venv/bin/python bench/import_members.py)")
 
 
 def clean_env():
