@@ -56,6 +56,7 @@ def create_app(test_config=None):
     services = Services(paths=paths, community_file=community_file, database=Database(database_url))
     services.community  # noqa: B018 - validated at start: a broken community.yml stops here
     services.indexer = indexing.follow_discussions(paths, services.database)
+    services.live_index = indexing.LiveIndex(paths)
     app.extensions["entrepairs"] = services
 
     # The gate runs first: an anonymous request is refused before anything else looks at it.

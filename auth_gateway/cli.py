@@ -243,7 +243,10 @@ def reindex(ctx):
     """Rebuild the search index from the live build and the database (beside, then swapped)."""
     services = _services(_app(ctx))
     build = publish.load_live_build(services.paths)
-    count = indexing.rebuild(services.paths, services.database, build.root if build else None)
+    try:
+        count = indexing.rebuild(services.paths, services.database, build.root if build else None)
+    except indexing.IndexRebuilding:
+        raise click.ClickException(translate("cli.reindex.running")) from None
     click.echo(translate("cli.reindex.done", count=count))
 
 

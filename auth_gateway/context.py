@@ -26,8 +26,9 @@ class Services:
     headers: dict = field(default_factory=dict)
     # Rendered threads by (page, thread version, build, viewer...) (see auth_gateway.threads).
     threads: dict = field(default_factory=dict)
-    # The process's search indexing thread (see auth_gateway.indexing).
+    # The process's search indexing thread, and the index its searches read (see auth_gateway.indexing).
     indexer: object = None
+    live_index: object = None
     # (modification stamp of community_file, Community read from it).
     _community: tuple = field(default=(None, None), repr=False)
 

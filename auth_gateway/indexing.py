@@ -2,10 +2,15 @@
 
 The index follows commits: a publish reindexes the pages that changed (and drops the
 deleted or renamed ones); a discussion change is indexed after its transaction commits
-(``follow_discussions``, by the process's indexing thread). It is never the source of truth: ``rebuild`` makes a new one
-beside the live one from the build and the database, then swaps a symlink.
+(``follow_discussions``, by the process's indexing thread). It is never the source of
+truth: ``rebuild`` makes a new one beside the live one from the build and the database,
+then swaps a symlink. One rebuild at a time for the whole instance (a lock file); while
+one runs, changes wait and are indexed into the new index once it is swapped in. A
+missing or unreadable index is rebuilt by the indexing thread, not by the request that
+found it (a full rebuild takes minutes on a large community).
 """
 
+import contextlib
 import html
 import logging
 import os
@@ -15,6 +20,7 @@ import secrets
 import shutil
 import threading
 import time
+from dataclasses import dataclass
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import selectinload
@@ -26,6 +32,16 @@ from discussions.models import Comment, Thread, ThreadKind
 from search_index.index import SearchIndex
 
 logger = logging.getLogger(__name__)
+
+#: The lock file of a rebuild, in the instance folder.
+REBUILD_LOCK = "search_index.rebuilding"
+#: Seconds after which a rebuild lock is from a process that died, and is taken over.
+STALE_REBUILD = 30 * 60
+
+
+class IndexRebuilding(Exception):
+    """The index is missing or unreadable and is being rebuilt: search again in a few minutes."""
+
 
 _ARTICLE = re.compile(rb'<article class="md-content__inner md-typeset">(.*?)</article>', re.S)
 _HEADING = re.compile(r'<h([1-3]) id="([^"]*)"[^>]*>(.*?)</h\1>', re.S)
@@ -41,6 +57,35 @@ def _text(fragment):
 def index_of(paths):
     """Return the instance's search index (``search_index`` is a symlink to the live one)."""
     return SearchIndex(paths.root / "search_index")
+
+
+class LiveIndex:
+    """The index searches read in this process: kept open between requests (a searcher
+    is reopened only when the index changed), and a new one once ``rebuild`` swapped
+    the link (the old folder's files are released)."""
+
+    def __init__(self, paths):
+        self.link = paths.root / "search_index"
+        self._lock = threading.Lock()
+        self._index = None
+
+    def current(self):
+        """Return the :class:`SearchIndex` the link points to now."""
+        folder = os.path.realpath(self.link)
+        with self._lock:
+            if self._index is None or str(self._index.folder) != folder:
+                self._close()
+                self._index = SearchIndex(folder)
+            return self._index
+
+    def close(self):
+        with self._lock:
+            self._close()
+
+    def _close(self):
+        if self._index is not None:
+            self._index.close()
+            self._index = None
 
 
 def page_file(build_root, page_path):
@@ -116,29 +161,76 @@ def discussion_records(session, threads):
     return records
 
 
+@contextlib.contextmanager
+def _rebuild_lock(paths):
+    """Hold the instance's rebuild lock; raise :class:`IndexRebuilding` when another
+    rebuild holds it (a lock older than :data:`STALE_REBUILD` is taken over)."""
+    lock = paths.root / REBUILD_LOCK
+    for _ in range(2):
+        try:
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            break
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - lock.stat().st_mtime < STALE_REBUILD:
+                    raise IndexRebuilding() from None
+                lock.unlink()
+    else:
+        raise IndexRebuilding()
+    try:
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(descriptor)
+        lock.unlink(missing_ok=True)
+
+
+def rebuilding(paths):
+    """True while a rebuild runs (in any process)."""
+    lock = paths.root / REBUILD_LOCK
+    with contextlib.suppress(FileNotFoundError):
+        return time.time() - lock.stat().st_mtime < STALE_REBUILD
+    return False
+
+
+def wait_for_rebuild(paths, poll=0.5):
+    """Wait until no rebuild runs (changes are then indexed into the new index)."""
+    while rebuilding(paths):
+        time.sleep(poll)
+
+
 def rebuild(paths, database, build_root):
-    """Build a complete index beside the live one, then swap it in atomically; return its size."""
-    live_link = paths.root / "search_index"
-    folder = paths.root / f"search_index.{secrets.token_hex(4)}"
-    fresh = SearchIndex(folder)
-    fresh.create()
-    records = [r for page in built_pages(build_root) for r in section_records(build_root, page)] if build_root else []
-    with database.session() as session:
-        threads = session.scalars(select(Thread).options(selectinload(Thread.comments))).all()
-        records += discussion_records(session, threads)
-    for start in range(0, len(records), 5000):
-        fresh.update(records[start:start + 5000])
-    previous = os.path.realpath(live_link) if live_link.is_symlink() else None
-    temporary = paths.root / f".search_index-{secrets.token_hex(4)}"
-    os.symlink(folder.name, temporary)
-    os.replace(temporary, live_link)
-    if previous and os.path.isdir(previous):
-        shutil.rmtree(previous, ignore_errors=True)
-    return len(records)
+    """Build a complete index beside the live one, then swap it in atomically; return its size.
+
+    :raises IndexRebuilding: when another rebuild is running.
+    """
+    with _rebuild_lock(paths):
+        live_link = paths.root / "search_index"
+        folder = paths.root / f"search_index.{secrets.token_hex(4)}"
+        try:
+            fresh = SearchIndex(folder)
+            fresh.create()
+            records = ([r for page in built_pages(build_root) for r in section_records(build_root, page)]
+                       if build_root else [])
+            with database.session() as session:
+                threads = session.scalars(select(Thread).options(selectinload(Thread.comments))).all()
+                records += discussion_records(session, threads)
+            fresh.build(records)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # never a half-built index left behind
+            raise
+        previous = os.path.realpath(live_link) if live_link.is_symlink() else None
+        temporary = paths.root / f".search_index-{secrets.token_hex(4)}"
+        os.symlink(folder.name, temporary)
+        os.replace(temporary, live_link)
+        if previous and os.path.isdir(previous):
+            shutil.rmtree(previous, ignore_errors=True)
+        return len(records)
 
 
 def follow_publish(paths, database, build_root, renamed, deleted, written):
     """Reindex what a publish changed: written pages, and drop deleted or renamed ones."""
+    wait_for_rebuild(paths)
     index = index_of(paths)
     if not index.exists():
         rebuild(paths, database, build_root)
@@ -152,7 +244,8 @@ def follow_publish(paths, database, build_root, renamed, deleted, written):
 class IndexWorker:
     """One indexing thread per process: discussion changes are indexed in the background,
     in batches, a moment after their commit (well under a second); a failure is logged
-    and retried, then left to `entrepairs reindex`."""
+    and retried, then left to `entrepairs reindex`. It also rebuilds a missing or
+    unreadable index when a search asks for it."""
 
     ATTEMPTS = 3
 
@@ -164,11 +257,19 @@ class IndexWorker:
 
     def submit(self, thread_ids):
         """Index these threads soon."""
+        self._put(set(thread_ids))
+
+    def rebuild_soon(self, build_root):
+        """Rebuild the whole index from ``build_root`` and the database (unless a rebuild runs)."""
+        if not rebuilding(self.paths):
+            self._put(_Rebuild(build_root))
+
+    def _put(self, item):
         with self._start_lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
                 self._thread.start()
-        self.pending.put(set(thread_ids))
+        self.pending.put(item)
 
     def flush(self, timeout=10.0):
         """Wait until everything submitted so far is indexed (tests, shutdown)."""
@@ -181,9 +282,13 @@ class IndexWorker:
             batches = [self.pending.get()]
             while not self.pending.empty():
                 batches.append(self.pending.get_nowait())
-            thread_ids = set().union(*batches)
-            for attempt in range(1, self.ATTEMPTS + 1):
+            rebuilds = [b for b in batches if isinstance(b, _Rebuild)]
+            if rebuilds:
+                self._rebuild(rebuilds[-1].build_root)
+            thread_ids = set().union(*(b for b in batches if not isinstance(b, _Rebuild)))
+            for attempt in range(1, self.ATTEMPTS + 1 if thread_ids else 1):
                 try:
+                    wait_for_rebuild(self.paths)
                     _reindex_threads(self.paths, self.database, thread_ids)
                     break
                 except Exception:  # logged, retried; the database stays the source of truth
@@ -191,6 +296,22 @@ class IndexWorker:
                     time.sleep(0.5 * attempt)
             for _ in batches:
                 self.pending.task_done()
+
+    def _rebuild(self, build_root):
+        try:
+            count = rebuild(self.paths, self.database, build_root)
+            logger.warning("search index rebuilt: %s records", count)
+        except IndexRebuilding:
+            pass  # another process is rebuilding it
+        except Exception:  # logged; the next search asks again, `entrepairs reindex` too
+            logger.exception("search index: rebuild failed")
+
+
+@dataclass(frozen=True)
+class _Rebuild:
+    """A request to rebuild the whole index (in the indexing thread's queue)."""
+
+    build_root: str | None
 
 
 def follow_discussions(paths, database):

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -11,6 +11,7 @@ from auth_gateway.context import services
 from auth_gateway.i18n import translate
 from auth_gateway.live import live_build, shell_page
 from auth_gateway.permissions import Permission, can, require
+from search_index.index import MAX_TOTAL, Found
 from search_index.query import QueryError
 
 bp = Blueprint("search", __name__, url_prefix="/-")
@@ -24,42 +25,40 @@ MAX_SIMILAR_WORDS = 10
 logger = logging.getLogger(__name__)
 
 
-def _rebuild():
-    build = live_build()
-    indexing.rebuild(services().paths, services().database, build.root if build else None)
-
-
 def search_records(text, kinds, page=1, per_page=PER_PAGE, any_word=False):
-    """Search as the current member: animators also find hidden comments."""
+    """Search as the current member: animators also find hidden comments.
+
+    :raises IndexRebuilding: the index is missing or unreadable; it is being rebuilt.
+    """
     with_hidden = can(current_user, Permission.COMMENT_HIDE)
     return _search(text, kinds=kinds, page=page, per_page=per_page, any_word=any_word, with_hidden=with_hidden)
 
 
 def _search(text, **options):
-    """Search the instance's index; a missing or unreadable index is rebuilt first (the
-    site goes on serving meanwhile: only this search waits)."""
-    index = indexing.index_of(services().paths)
+    """Search the instance's index. A missing or unreadable one is rebuilt by the indexing
+    thread (it takes minutes on a large community): meanwhile searches get a message, the
+    rest of the site serves as usual."""
+    live_index, paths = services().live_index, services().paths
+    index = live_index.current()
     try:
-        if not index.exists():
-            _rebuild()
-        return index.search(text, **options)
+        if index.exists():
+            return index.search(text, **options)
     except QueryError:
         raise
-    except Exception:  # a corrupt index: the database and the build are the truth
+    except Exception:  # an unreadable index: the database and the build are the truth
         logger.exception("search index unreadable: rebuilding it")
-        index.close()
-        _rebuild()
-        return index.search(text, **options)
-    finally:
-        index.close()
+        live_index.close()
+    build = live_build()
+    services().indexer.rebuild_soon(build.root if build else None)
+    raise indexing.IndexRebuilding()
 
 
 def similar(text, limit=5):
     """Return the sheets and discussions closest to ``text`` (a new topic's title), or []."""
     words = " ".join(text.split()[:MAX_SIMILAR_WORDS])
     try:
-        return search_records(words, FILTERS[""], per_page=limit, any_word=True)[0] if words else []
-    except QueryError:
+        return search_records(words, FILTERS[""], per_page=limit, any_word=True).hits if words else []
+    except (QueryError, indexing.IndexRebuilding):
         return []
 
 
@@ -70,14 +69,23 @@ def results():
     text = request.args.get("q", "")
     kind = request.args.get("type", "")
     kinds = FILTERS.get(kind, FILTERS[""])
-    page = max(request.args.get("page", 1, type=int), 1)
-    hits, total, error = [], 0, None
-    if text.strip():
-        try:
-            hits, total = search_records(text, kinds, page)
-        except QueryError as problem:
-            error = translate(problem.key, **problem.values)
-    pages = max(1, -(-total // PER_PAGE))
-    content_html = render_template("search.html", text=text, kind=kind, hits=hits, total=total, page=page,
-                                   pages=pages, error=error, excerpts=[Markup(h.excerpt) for h in hits])
-    return shell_page(translate("search.title"), content_html, 400 if error else 200)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_TOTAL // PER_PAGE)
+    found, error, status = Found([], 0), None, 200
+    try:
+        if text.strip():
+            found = search_records(text, kinds, page)
+        pages = max(1, -(-found.total // PER_PAGE))
+        if page > pages:  # past the last page (an old link): show the last one
+            page = pages
+            found = search_records(text, kinds, page)
+    except QueryError as problem:
+        error, status = translate(problem.key, **problem.values), 400
+    except indexing.IndexRebuilding:
+        error, status = translate("search.rebuilding"), 503
+    pages = max(1, -(-found.total // PER_PAGE))
+    content_html = render_template("search.html", text=text, kind=kind, found=found, page=page, pages=pages,
+                                   error=error, excerpts=[Markup(h.excerpt) for h in found.hits])
+    response = make_response(shell_page(translate("search.title"), content_html, status))
+    if status == 503:
+        response.headers["Retry-After"] = "60"
+    return response

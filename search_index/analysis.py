@@ -12,6 +12,8 @@ _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß"
 
 def fold(text):
     """Return ``text`` without accents or ligatures ("Évolution œuvre" -> "Evolution oeuvre")."""
+    if text.isascii():  # most words: nothing to fold
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -36,6 +38,37 @@ def french_analyzer():
     """Return the analyzer of every text field: words -> lowercase -> folded -> stop words -> stems."""
     return (RegexTokenizer(r"\w+") | LowercaseFilter() | FoldFilter()
             | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter(lang="fr", cachesize=50_000))
+
+
+class PairsFilter(Filter):
+    """After each term, also emit it joined to the previous one ("compte personnel de
+    formation" -> compt, personnel, compt-personnel, format, personnel-format): a phrase
+    is then a few plain terms to intersect, not positions to compare."""
+
+    def __call__(self, tokens):
+        previous = None
+        for token in tokens:
+            word = token.text
+            yield token
+            if previous is not None:
+                token.text = f"{previous}{PAIR}{word}"
+                yield token
+            previous = word
+
+
+#: Joins the two terms of a pair (never inside a term: terms are \w+).
+PAIR = "-"
+
+
+def indexed_analyzer():
+    """Return the analyzer of the searched fields: :func:`french_analyzer`'s terms and their pairs."""
+    return french_analyzer() | PairsFilter()
+
+
+def pairs(text):
+    """Return the pairs of terms of ``text`` (what a "phrase" must match)."""
+    words = terms(text)
+    return [f"{a}{PAIR}{b}" for a, b in zip(words, words[1:])]
 
 
 def terms(text):

@@ -1,8 +1,11 @@
 """Search through the gateway: sheets by section and discussions, kept up to date."""
 
+import os
 import shutil
+import time
 from html import unescape
 
+from auth_gateway import indexing
 from auth_gateway.members import SignedInMember
 from auth_gateway.models import Role
 from discussions import services as discussions
@@ -64,9 +67,17 @@ def test_nothing_found_suggests_the_forum(member_client):
     assert "Aucun résultat." in page and "/-/forum/nouveau" in page
 
 
-def test_a_missing_index_is_rebuilt_and_reindex_rebuilds_beside(app, instance, member_client):
+REBUILDING = "La recherche est en cours de préparation"
+
+
+def test_a_missing_index_is_rebuilt_in_the_background_and_reindex_rebuilds_beside(instance, member_client,
+                                                                                  services):
     shutil.rmtree(instance.root / "search_index", ignore_errors=True)
     (instance.root / "search_index").unlink(missing_ok=True)
+    response, page = search(member_client, "accueillir presenter")
+    assert response.status_code == 503 and REBUILDING in page and response.headers["Retry-After"] == "60"
+    assert member_client.get("/fiches/premier-entretien/").status_code == 200
+    services.indexer.flush()
     assert "1 résultat(s)" in search(member_client, "accueillir presenter")[1]
     before = (instance.root / "search_index").resolve()
     result = run(instance.root, "reindex")
@@ -90,11 +101,50 @@ def test_a_new_topic_preview_shows_similar_sheets_and_discussions(member_client)
     assert "Déjà abordé ?" in page and 'href="/fiches/premier-entretien/' in page
 
 
-def test_a_corrupt_index_is_rebuilt_while_the_site_serves(instance, member_client):
+def test_a_corrupt_index_is_rebuilt_while_the_site_serves(instance, member_client, services):
     folder = (instance.root / "search_index").resolve()
     for file in folder.iterdir():  # the segments vanish, the table of contents still lists them
         if not file.name.endswith(".toc"):
             file.unlink()
     assert member_client.get("/fiches/premier-entretien/").status_code == 200
     response, page = search(member_client, "accueillir presenter")
-    assert response.status_code == 200 and "1 résultat(s)" in page
+    assert response.status_code == 503 and REBUILDING in page
+    services.indexer.flush()
+    response, page = search(member_client, "accueillir presenter")
+    assert response.status_code == 200 and "1 résultat(s)" in page and not folder.exists()
+
+
+def test_one_rebuild_at_a_time_and_changes_wait_for_it(instance, member_client, member, services):
+    lock = instance.root / indexing.REBUILD_LOCK
+    lock.write_text("4242\n")  # another process is rebuilding
+    result = run(instance.root, "reindex")
+    assert result.exit_code == 1 and "déjà en cours" in result.output
+    with services.database.write() as session:
+        discussions.create_topic(session, author_id=member.id, title="Le photolangage", category="pratique",
+                                 body="Qui utilise le photolangage ?", categories=services.community.categories)
+    services.indexer.flush(timeout=1.0)
+    assert "0 résultat(s)" in search(member_client, "photolangage")[1]  # held back until the rebuild ends
+    lock.unlink()
+    services.indexer.flush()
+    assert "1 résultat(s)" in search(member_client, "photolangage")[1]
+
+
+def test_a_stale_rebuild_lock_is_taken_over(instance):
+    lock = instance.root / indexing.REBUILD_LOCK
+    lock.write_text("4242\n")
+    old = time.time() - indexing.STALE_REBUILD - 1
+    os.utime(lock, (old, old))
+    result = run(instance.root, "reindex")
+    assert result.exit_code == 0 and not lock.exists()
+
+
+def test_totals_beyond_the_cap_say_more_and_pages_stop_there(member_client, member, services, monkeypatch):
+    with services.database.write() as session:
+        for n in range(3):
+            discussions.create_topic(session, author_id=member.id, title=f"Génogramme {n}", category="pratique",
+                                     body="Qui utilise le génogramme ?", categories=services.community.categories)
+    services.indexer.flush()
+    monkeypatch.setattr("search_index.index.MAX_TOTAL", 2)
+    assert "Plus de 2 résultats" in search(member_client, "genogramme")[1]
+    response = member_client.get("/-/recherche", query_string={"q": "genogramme", "page": 10 ** 9})
+    assert response.status_code == 200 and "<mark>génogramme</mark>" in unescape(response.get_data(as_text=True))
