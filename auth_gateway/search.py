@@ -1,6 +1,7 @@
 """The search page: sheets (by section) and discussions together, in French."""
 
 import logging
+import re
 
 from flask import Blueprint, make_response, render_template, request
 from flask_login import current_user
@@ -21,6 +22,7 @@ FILTERS = {"": ("section", "comment", "topic"), "fiches": ("section",), "discuss
 PER_PAGE = 10
 #: Words of a new topic's title used to find similar items.
 MAX_SIMILAR_WORDS = 10
+_WORDS = re.compile(r"\w+")
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +56,10 @@ def _search(text, **options):
 
 
 def similar(text, limit=5):
-    """Return the sheets and discussions closest to ``text`` (a new topic's title), or []."""
-    words = " ".join(text.split()[:MAX_SIMILAR_WORDS])
+    """Return the sheets and discussions closest to ``text`` (a new topic's title), or [].
+
+    Its words only: a title's "quotes", -dashes or stars are not query syntax."""
+    words = " ".join(_WORDS.findall(text)[:MAX_SIMILAR_WORDS])
     try:
         return search_records(words, FILTERS[""], per_page=limit, any_word=True).hits if words else []
     except (QueryError, indexing.IndexRebuilding):

@@ -5,7 +5,10 @@ import shutil
 import time
 from html import unescape
 
+from flask_login import login_user
+
 from auth_gateway import indexing
+from auth_gateway import search as search_module
 from auth_gateway.members import SignedInMember
 from auth_gateway.models import Role
 from discussions import services as discussions
@@ -99,6 +102,14 @@ def test_a_new_topic_preview_shows_similar_sheets_and_discussions(member_client)
         "category": "pratique", "body": "Vos conseils ?", "action": "preview"})
     page = unescape(preview.get_data(as_text=True))
     assert "Déjà abordé ?" in page and 'href="/fiches/premier-entretien/' in page
+
+
+def test_similar_items_read_a_title_as_words_not_as_query_syntax(app, member):
+    with app.test_request_context():
+        login_user(SignedInMember.of(member))
+        for title in ['Accueillir -au "premier" rendez-vous*', "accueillir un* public"]:
+            assert any(hit.url.startswith("/fiches/premier-entretien/") for hit in search_module.similar(title))
+        assert search_module.similar("les des -- **") == []
 
 
 def test_a_corrupt_index_is_rebuilt_while_the_site_serves(instance, member_client, services):
