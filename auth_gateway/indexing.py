@@ -18,9 +18,10 @@ import queue
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 import threading
 import time
-from dataclasses import dataclass
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import selectinload
@@ -259,10 +260,10 @@ class IndexWorker:
         """Index these threads soon."""
         self._put(set(thread_ids))
 
-    def rebuild_soon(self, build_root):
-        """Rebuild the whole index from ``build_root`` and the database (unless a rebuild runs)."""
+    def rebuild_soon(self):
+        """Rebuild the whole index from the live build and the database (unless a rebuild runs)."""
         if not rebuilding(self.paths):
-            self._put(_Rebuild(build_root))
+            self._put(_REBUILD)
 
     def _put(self, item):
         with self._start_lock:
@@ -282,10 +283,9 @@ class IndexWorker:
             batches = [self.pending.get()]
             while not self.pending.empty():
                 batches.append(self.pending.get_nowait())
-            rebuilds = [b for b in batches if isinstance(b, _Rebuild)]
-            if rebuilds:
-                self._rebuild(rebuilds[-1].build_root)
-            thread_ids = set().union(*(b for b in batches if not isinstance(b, _Rebuild)))
+            if _REBUILD in batches:
+                self._rebuild()
+            thread_ids = set().union(*(b for b in batches if b is not _REBUILD))
             for attempt in range(1, self.ATTEMPTS + 1 if thread_ids else 1):
                 try:
                     wait_for_rebuild(self.paths)
@@ -297,21 +297,23 @@ class IndexWorker:
             for _ in batches:
                 self.pending.task_done()
 
-    def _rebuild(self, build_root):
+    def _rebuild(self):
+        """Run ``entrepairs reindex`` in a process of its own: the build forks worker
+        processes, which a threaded web worker must not do, and takes minutes."""
+        command = [sys.executable, "-m", "auth_gateway", "--instance", str(self.paths.root), "reindex"]
         try:
-            count = rebuild(self.paths, self.database, build_root)
-            logger.warning("search index rebuilt: %s records", count)
-        except IndexRebuilding:
-            pass  # another process is rebuilding it
-        except Exception:  # logged; the next search asks again, `entrepairs reindex` too
-            logger.exception("search index: rebuild failed")
+            done = subprocess.run(command, capture_output=True, text=True, timeout=STALE_REBUILD, check=False)
+        except subprocess.TimeoutExpired:
+            logger.error("search index: rebuild still running after %s s, stopped", STALE_REBUILD)
+            return
+        if done.returncode == 0:
+            logger.info("search index rebuilt: %s", done.stdout.strip())
+        elif not rebuilding(self.paths):  # else another process is rebuilding it
+            logger.error("search index: rebuild failed (exit %s): %s", done.returncode, done.stderr.strip())
 
 
-@dataclass(frozen=True)
-class _Rebuild:
-    """A request to rebuild the whole index (in the indexing thread's queue)."""
-
-    build_root: str | None
+#: The request to rebuild the whole index, in the indexing thread's queue.
+_REBUILD = object()
 
 
 def follow_discussions(paths, database):

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from auth_gateway import indexing
 from auth_gateway.context import services
 from auth_gateway.i18n import translate
-from auth_gateway.live import live_build, shell_page
+from auth_gateway.live import shell_page
 from auth_gateway.permissions import Permission, can, require
 from search_index.index import MAX_TOTAL, Found
 from search_index.query import QueryError
@@ -50,8 +50,7 @@ def _search(text, **options):
     except Exception:  # an unreadable index: the database and the build are the truth
         logger.exception("search index unreadable: rebuilding it")
         live_index.close()
-    build = live_build()
-    services().indexer.rebuild_soon(build.root if build else None)
+    services().indexer.rebuild_soon()
     raise indexing.IndexRebuilding()
 
 

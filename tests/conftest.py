@@ -69,6 +69,7 @@ def app(instance):
     app.test_client_class = FlaskLoginClient
     yield app
     app.extensions["entrepairs"].indexer.flush()
+    app.extensions["entrepairs"].live_index.close()
     app.extensions["entrepairs"].database.dispose()
 
 
