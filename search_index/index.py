@@ -12,7 +12,8 @@ top hits are found with Whoosh's block-quality skipping, so most matching docume
 are never scored; what the member may see (kinds, hidden records) is a set of
 document numbers checked as hits come, not a clause of the query; totals are counted
 exactly up to :data:`MAX_TOTAL` only; a word with ``*`` stands for its
-:data:`MAX_EXPANSIONS` most frequent completions.
+:data:`MAX_EXPANSIONS` most frequent completions; scoring reads document lengths from
+memory (:mod:`search_index.scoring`).
 """
 
 import heapq
@@ -30,6 +31,7 @@ from whoosh.query import And, AndNot, NullQuery, Or, Term
 from search_index.analysis import PAIR, fold, french_analyzer, indexed_analyzer, pairs
 from search_index.excerpts import excerpt
 from search_index.query import QueryError, parse
+from search_index.scoring import MemoryBM25F
 
 #: Kinds of records: a section of a sheet, a comment, a topic (its title and question).
 KINDS = ("section", "comment", "topic")
@@ -90,6 +92,10 @@ class Found:
     more: bool = False
 
 
+class IncompleteBuild(Exception):
+    """A full build lost records: the index must not be used."""
+
+
 class _VisibleTop(TopCollector):
     """The best hits among the documents the member may see, within a time budget.
 
@@ -135,16 +141,24 @@ class SearchIndex:
         return whoosh_index.open_dir(str(self.folder))
 
     def build(self, records):
-        """Fill a new, empty index with ``records``: one commit, one segment per build process."""
+        """Fill a new, empty index with ``records``: one commit, one segment per build process.
+
+        :raises IncompleteBuild: a build process died (Whoosh's commit does not say so).
+        """
         writer = self._index().writer(procs=BUILD_PROCESSES, multisegment=True, limitmb=BUILD_MEMORY_MB,
                                       compound=False)
+        count = 0
         try:
             for record in records:
                 writer.add_document(**_fields(record))
+                count += 1
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        with self._index().searcher() as searcher:
+            if searcher.doc_count() != count:
+                raise IncompleteBuild(f"{searcher.doc_count()} of {count} records indexed")
 
     def update(self, records=(), delete_ids=(), delete_pages=()):
         """Add or replace ``records``, delete ids and every record of ``delete_pages``; one commit."""
@@ -175,7 +189,7 @@ class SearchIndex:
             if self._searcher is None or not self._searcher.up_to_date():
                 if self._searcher is not None:
                     self._searcher.close()
-                self._searcher = self._index().searcher()
+                self._searcher = self._index().searcher(weighting=MemoryBM25F())
                 self._visible = {}
             return self._searcher
 

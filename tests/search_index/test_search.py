@@ -1,9 +1,11 @@
 """The search library on a temporary index, without Flask."""
 
+import os
+
 import pytest
 
-from search_index.analysis import terms
-from search_index.index import SearchIndex
+from search_index.analysis import FoldFilter, terms
+from search_index.index import IncompleteBuild, SearchIndex
 from search_index.query import QueryError, parse
 
 
@@ -163,3 +165,19 @@ def test_a_query_out_of_time_returns_what_it_found_and_says_more(tmp_path, monke
     found = index.search("entretien")
     assert found.more and 0 < found.total < 600 and found.hits == []
     index.close()
+
+
+def test_a_build_process_that_dies_fails_the_build(tmp_path, monkeypatch):
+    original = FoldFilter.__call__
+
+    def dies_on_a_word(self, tokens):
+        for token in original(self, tokens):
+            if token.text == "fatal":
+                os._exit(1)  # in the build process: Whoosh's commit does not notice
+            yield token
+
+    monkeypatch.setattr(FoldFilter, "__call__", dies_on_a_word)
+    index = SearchIndex(tmp_path / "broken")
+    index.create()
+    with pytest.raises(IncompleteBuild):
+        index.build(comments(300) + comments(1, "fatal"))
