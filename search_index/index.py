@@ -45,8 +45,10 @@ MAX_TOTAL = 1000
 MAX_EXPANSIONS = 30
 #: Processes (and segments) of a full build: the machine has 2 cores.
 BUILD_PROCESSES = 2
-#: Memory (MB) each build process sorts postings in before spilling them to disk.
-BUILD_MEMORY_MB = 256
+#: Memory (MB) each build process sorts postings in before spilling them to disk. Measured
+#: on 100,000 comments: 1024 -> 91 s, 1.1 GB per process; 512 -> 132 s, 0.8 GB (spills are
+#: slow on this machine's disk).
+BUILD_MEMORY_MB = 1024
 
 
 def schema():
