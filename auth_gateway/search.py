@@ -40,7 +40,7 @@ def _search(text, **options):
     """Search the instance's index. A missing or unreadable one is rebuilt by the indexing
     thread (it takes minutes on a large community): meanwhile searches get a message, the
     rest of the site serves as usual."""
-    live_index, paths = services().live_index, services().paths
+    live_index = services().live_index
     index = live_index.current()
     try:
         if index.exists():
@@ -65,6 +65,10 @@ def similar(text, limit=5):
         return []
 
 
+def _pages(found):
+    return max(1, -(-found.total // PER_PAGE))
+
+
 @bp.get("/recherche")
 @require(Permission.SEARCH)
 def results():
@@ -77,15 +81,14 @@ def results():
     try:
         if text.strip():
             found = search_records(text, kinds, page)
-        pages = max(1, -(-found.total // PER_PAGE))
-        if page > pages:  # past the last page (an old link): show the last one
-            page = pages
-            found = search_records(text, kinds, page)
+            if page > _pages(found):  # past the last page (an old link): show the last one
+                page = _pages(found)
+                found = search_records(text, kinds, page)
     except QueryError as problem:
         error, status = translate(problem.key, **problem.values), 400
     except indexing.IndexRebuilding:
         error, status = translate("search.rebuilding"), 503
-    pages = max(1, -(-found.total // PER_PAGE))
+    pages = _pages(found)
     content_html = render_template("search.html", text=text, kind=kind, found=found, page=page, pages=pages,
                                    error=error, excerpts=[Markup(h.excerpt) for h in found.hits])
     response = make_response(shell_page(translate("search.title"), content_html, status))

@@ -40,6 +40,10 @@ def french_analyzer():
             | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter(lang="fr", cachesize=50_000))
 
 
+#: Joins the two terms of a pair (never inside a term: terms are \w+).
+PAIR = "-"
+
+
 class PairsFilter(Filter):
     """After each term, also emit it joined to the previous one ("compte personnel de
     formation" -> compt, personnel, compt-personnel, format, personnel-format): a phrase
@@ -54,10 +58,6 @@ class PairsFilter(Filter):
                 token.text = f"{previous}{PAIR}{word}"
                 yield token
             previous = word
-
-
-#: Joins the two terms of a pair (never inside a term: terms are \w+).
-PAIR = "-"
 
 
 def indexed_analyzer():

@@ -98,6 +98,10 @@ class IncompleteBuild(Exception):
     """A full build lost records: the index must not be used."""
 
 
+class OutdatedIndex(Exception):
+    """The index was built by an earlier version (other fields): rebuild it."""
+
+
 class _VisibleTop(TopCollector):
     """The best hits among the documents the member may see, within a time budget.
 
@@ -186,13 +190,20 @@ class SearchIndex:
             self._visible.clear()
 
     def searcher(self):
-        """Return a searcher over the latest commit (reopened when the index changed)."""
+        """Return a searcher over the latest commit (reopened when the index changed).
+
+        :raises OutdatedIndex: the index has the fields of an earlier version.
+        """
         with self._lock:
             if self._searcher is None or not self._searcher.up_to_date():
                 if self._searcher is not None:
                     self._searcher.close()
                 self._searcher = self._index().searcher(weighting=MemoryBM25F())
                 self._visible = {}
+                if self._searcher.schema.names() != schema().names():
+                    self._searcher.close()
+                    self._searcher = None
+                    raise OutdatedIndex(f"{self.folder} was built with another schema")
             return self._searcher
 
     def _visibility(self, searcher, kinds, with_hidden):

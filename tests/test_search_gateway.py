@@ -6,6 +6,8 @@ import time
 from html import unescape
 
 from flask_login import login_user
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, TEXT, Schema
 
 from auth_gateway import indexing
 from auth_gateway import search as search_module
@@ -123,6 +125,14 @@ def test_a_corrupt_index_is_rebuilt_while_the_site_serves(instance, member_clien
     services.indexer.flush()
     response, page = search(member_client, "accueillir presenter")
     assert response.status_code == 200 and "1 résultat(s)" in page and not folder.exists()
+
+
+def test_an_index_of_an_earlier_version_is_rebuilt(instance, member_client, services):
+    folder = (instance.root / "search_index").resolve()
+    whoosh_index.create_in(str(folder), Schema(id=ID(unique=True, stored=True), title=TEXT, body=TEXT))
+    assert search(member_client, "accueillir presenter")[0].status_code == 503
+    services.indexer.flush()
+    assert "1 résultat(s)" in search(member_client, "accueillir presenter")[1]
 
 
 def test_one_rebuild_at_a_time_and_changes_wait_for_it(instance, member_client, member, services):

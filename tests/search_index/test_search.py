@@ -3,9 +3,11 @@
 import os
 
 import pytest
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, TEXT, Schema
 
 from search_index.analysis import FoldFilter, terms
-from search_index.index import IncompleteBuild, SearchIndex
+from search_index.index import IncompleteBuild, OutdatedIndex, SearchIndex
 from search_index.query import QueryError, parse
 
 
@@ -181,3 +183,9 @@ def test_a_build_process_that_dies_fails_the_build(tmp_path, monkeypatch):
     index.create()
     with pytest.raises(IncompleteBuild):
         index.build(comments(300) + comments(1, "fatal"))
+
+
+def test_an_index_of_an_earlier_version_is_refused(tmp_path):
+    whoosh_index.create_in(str(tmp_path), Schema(id=ID(unique=True, stored=True), title=TEXT, body=TEXT))
+    with pytest.raises(OutdatedIndex):
+        SearchIndex(tmp_path).search("jury")
