@@ -255,15 +255,20 @@ class IndexWorker:
         self.pending = queue.Queue()
         self._thread = None
         self._start_lock = threading.Lock()
+        self._rebuild_asked = False
 
     def submit(self, thread_ids):
         """Index these threads soon."""
         self._put(set(thread_ids))
 
     def rebuild_soon(self):
-        """Rebuild the whole index from the live build and the database (unless a rebuild runs)."""
-        if not rebuilding(self.paths):
-            self._put(_REBUILD)
+        """Rebuild the whole index from the live build and the database (unless a rebuild
+        runs, or is already asked for: every search meanwhile asks)."""
+        with self._start_lock:
+            if self._rebuild_asked or rebuilding(self.paths):
+                return
+            self._rebuild_asked = True
+        self._put(_REBUILD)
 
     def _put(self, item):
         with self._start_lock:
@@ -285,6 +290,8 @@ class IndexWorker:
                 batches.append(self.pending.get_nowait())
             if _REBUILD in batches:
                 self._rebuild()
+                with self._start_lock:
+                    self._rebuild_asked = False
             thread_ids = set().union(*(b for b in batches if b is not _REBUILD))
             for attempt in range(1, self.ATTEMPTS + 1 if thread_ids else 1):
                 try:

@@ -82,6 +82,8 @@ def test_a_missing_index_is_rebuilt_in_the_background_and_reindex_rebuilds_besid
     response, page = search(member_client, "accueillir presenter")
     assert response.status_code == 503 and REBUILDING in page and response.headers["Retry-After"] == "60"
     assert member_client.get("/fiches/premier-entretien/").status_code == 200
+    assert search(member_client, "accueillir")[0].status_code == 503  # asks again: still one rebuild
+    assert services.indexer.pending.unfinished_tasks == 1
     services.indexer.flush()
     assert "1 résultat(s)" in search(member_client, "accueillir presenter")[1]
     before = (instance.root / "search_index").resolve()
