@@ -247,8 +247,11 @@ class SearchIndex:
         for hit in collector.results()[(page - 1) * per_page:page * per_page]:
             hits.append(Hit(hit["id"], hit["kind"], hit["title"], hit.get("url", ""), excerpt(hit["body"], marked),
                             hit.get("author", ""), hit.get("date", ""), hit.get("hidden") == "yes"))
-        counted, complete = _count(searcher, query, allow, restrict, MAX_TOTAL + 1, deadline)
-        total = max(counted, collector.total)
+        if collector.total > MAX_TOTAL:  # it scored more visible documents than are counted
+            total, complete = collector.total, True
+        else:  # it may have skipped some: count them
+            counted, complete = _count(searcher, query, allow, restrict, MAX_TOTAL + 1, deadline)
+            total = max(counted, collector.total)
         return Found(hits, min(total, MAX_TOTAL), total > MAX_TOTAL or not complete)
 
 
