@@ -12,7 +12,7 @@ from auth_gateway.context import services
 from auth_gateway.i18n import translate
 from auth_gateway.live import shell_page
 from auth_gateway.permissions import Permission, can, require
-from search_index.index import MAX_TOTAL, Found
+from search_index.index import MAX_TOTAL, Found, MissingIndex
 from search_index.query import QueryError
 
 bp = Blueprint("search", __name__, url_prefix="/-")
@@ -41,12 +41,12 @@ def _search(text, **options):
     thread (it takes minutes on a large community): meanwhile searches get a message, the
     rest of the site serves as usual."""
     live_index = services().live_index
-    index = live_index.current()
     try:
-        if index.exists():
-            return index.search(text, **options)
+        return live_index.current().search(text, **options)
     except QueryError:
         raise
+    except MissingIndex:
+        pass
     except Exception:  # an unreadable index: the database and the build are the truth
         logger.exception("search index unreadable: rebuilding it")
         live_index.close()

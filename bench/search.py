@@ -32,6 +32,7 @@ limit (`--max-minutes`, a timer thread sending SIGUSR1).
 
 import argparse
 import cProfile
+import html
 import io
 import os
 import pstats
@@ -50,15 +51,14 @@ import time
 import unicodedata
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from serve import BenchError, folder_size  # noqa: E402  (bench/serve.py)
+
 TARGET_P95_MS = 25.0
 TARGET_NEW_COMMENT_MS = 1000.0
 TARGET_BUILD_S = 120.0
 PER_PAGE = 10
 ALL_KINDS = ("section", "comment", "topic")
-
-
-class BenchError(Exception):
-    """A step of the benchmark failed; the message says which and why."""
 
 
 # =========================================================================== vocabulary
@@ -785,10 +785,6 @@ def generate_queries(n, seed):
 # =========================================================================== engines
 
 
-def folder_size(path):
-    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
-
-
 class WhooshEngine:
     """`search_index.SearchIndex`, used as the gateway uses it."""
 
@@ -807,13 +803,13 @@ class WhooshEngine:
         return [time.perf_counter() - started]
 
     def size(self):
-        return folder_size(self.folder)
+        return folder_size(self.folder)[0]
 
     def describe(self):
         searcher = self.ix.searcher()
         reader = searcher.reader()
         segments = len(list(reader.leaf_readers())) if hasattr(reader, "leaf_readers") else 1
-        files = sum(1 for f in self.folder.iterdir() if f.is_file())
+        files = folder_size(self.folder)[1]
         return f"{searcher.doc_count():,} documents, {segments} segment(s), {files} files"
 
     def search(self, text, kinds):
@@ -910,7 +906,8 @@ class Fts5Engine:
             f"snippet(docs, 1, '{self.OPEN}', '{self.CLOSE}', ' … ', 32) "
             f"FROM docs WHERE {where} ORDER BY rank LIMIT {PER_PAGE}", params).fetchall()
         total = self.db.execute(f"SELECT count(*) FROM docs WHERE {where}", params).fetchone()[0]
-        hits = [(row[0], _escape(row[6]).replace(self.OPEN, "<mark>").replace(self.CLOSE, "</mark>"))
+        hits = [(row[0], html.escape(row[6], quote=False)
+                 .replace(self.OPEN, "<mark>").replace(self.CLOSE, "</mark>"))
                 for row in rows]
         return hits, total
 
@@ -921,10 +918,6 @@ class Fts5Engine:
         if self.db is not None:
             self.db.close()
             self.db = None
-
-
-def _escape(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # =========================================================================== measurements

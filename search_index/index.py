@@ -98,6 +98,10 @@ class IncompleteBuild(Exception):
     """A full build lost records: the index must not be used."""
 
 
+class MissingIndex(Exception):
+    """There is no index in the folder: build one."""
+
+
 class OutdatedIndex(Exception):
     """The index was built by an earlier version (other fields): rebuild it."""
 
@@ -192,12 +196,15 @@ class SearchIndex:
     def searcher(self):
         """Return a searcher over the latest commit (reopened when the index changed).
 
+        :raises MissingIndex: there is no index (yet).
         :raises OutdatedIndex: the index has the fields of an earlier version.
         """
         with self._lock:
             if self._searcher is None or not self._searcher.up_to_date():
                 if self._searcher is not None:
                     self._searcher.close()
+                elif not self.exists():
+                    raise MissingIndex(f"no index in {self.folder}")
                 self._searcher = self._index().searcher(weighting=MemoryBM25F())
                 self._visible = {}
                 if self._searcher.schema.names() != schema().names():

@@ -7,7 +7,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 
 from search_index.analysis import FoldFilter, terms
-from search_index.index import IncompleteBuild, OutdatedIndex, SearchIndex
+from search_index.index import IncompleteBuild, MissingIndex, OutdatedIndex, SearchIndex
 from search_index.query import QueryError, parse
 
 
@@ -183,6 +183,11 @@ def test_a_build_process_that_dies_fails_the_build(tmp_path, monkeypatch):
     index.create()
     with pytest.raises(IncompleteBuild):
         index.build(comments(300) + comments(1, "fatal"))
+
+
+def test_a_missing_index_is_said_so(tmp_path):
+    with pytest.raises(MissingIndex):
+        SearchIndex(tmp_path / "nothing").search("jury")
 
 
 def test_an_index_of_an_earlier_version_is_refused(tmp_path):
